@@ -1,0 +1,139 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Yapit.Tests.Infrastructure;
+
+namespace Yapit.Tests.Defaults;
+
+/// <summary>Every IHttpClientFactory client gets service discovery and the standard resilience handler.</summary>
+public sealed class HttpClientDefaultsTests
+{
+    private static IHost HostWith(Uri gateway, params (string Key, string Value)[] more)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(
+        [
+            new("services:gateway:http:0", gateway.ToString().TrimEnd('/')),
+            new("HttpResilience:RetryBaseDelay", "00:00:00.010"),
+            .. more.Select(m => new KeyValuePair<string, string?>(m.Key, m.Value)),
+        ]);
+        builder.AddServiceDefaults();
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task A_client_calls_a_service_by_name()
+    {
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/hello", () => "hi from gateway"));
+        using var host = HostWith(server.BaseAddress);
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        client.BaseAddress = new Uri("https+http://gateway");
+
+        var body = await client.GetStringAsync("/hello", TestContext.Current.CancellationToken);
+
+        Assert.Equal("hi from gateway", body);
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_until_success()
+    {
+        var attempts = 0;
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/flaky",
+            () => Interlocked.Increment(ref attempts) < 3 ? Results.StatusCode(503) : Results.Text("ok")));
+        using var host = HostWith(server.BaseAddress);
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        using var response = await client.GetAsync(new Uri("http://gateway/flaky"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task A_post_without_an_idempotency_key_is_not_repeated()
+    {
+        var attempts = 0;
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapPost("/charge", () =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Results.StatusCode(503);
+        }));
+        using var host = HostWith(server.BaseAddress);
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        using var response = await client.PostAsync(new Uri("http://gateway/charge"), new StringContent("x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task A_post_with_an_idempotency_key_is_retried_with_the_same_body()
+    {
+        var bodies = new List<string>();
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapPost("/charge", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            lock (bodies)
+            {
+                bodies.Add(reader.ReadToEndAsync().GetAwaiter().GetResult());
+            }
+            return bodies.Count < 2 ? Results.StatusCode(500) : Results.Text("charged");
+        }));
+        using var host = HostWith(server.BaseAddress);
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("http://gateway/charge")) { Content = new StringContent("amount=5") };
+        request.Headers.Add("Idempotency-Key", "abc");
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(["amount=5", "amount=5"], bodies);
+    }
+
+    [Fact]
+    public async Task Client_errors_are_not_retried()
+    {
+        var attempts = 0;
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/missing", () =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Results.NotFound();
+        }));
+        using var host = HostWith(server.BaseAddress);
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        using var response = await client.GetAsync(new Uri("http://gateway/missing"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task Retry_after_is_honoured()
+    {
+        var times = new List<DateTime>();
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/busy", (HttpResponse response) =>
+        {
+            lock (times)
+            {
+                times.Add(DateTime.UtcNow);
+                if (times.Count == 1)
+                {
+                    response.Headers.RetryAfter = "1";
+                    return Results.StatusCode(429);
+                }
+            }
+            return Results.Text("ok");
+        }));
+        using var host = HostWith(server.BaseAddress);
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        using var response = await client.GetAsync(new Uri("http://gateway/busy"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.True(times[1] - times[0] >= TimeSpan.FromMilliseconds(900), $"second attempt after {(times[1] - times[0]).TotalMilliseconds} ms");
+    }
+}

@@ -1,0 +1,112 @@
+using Yapit.AppHost.Hosting;
+using Yapit.AppHost.Hosting.Resources;
+using Yapit.AppHost.Testing;
+
+namespace Yapit.Tests.Orchestration;
+
+/// <summary>The whole stack through the AppHost's testing entry point: the same composition `dotnet run` starts.</summary>
+public sealed class StackTests(ITestOutputHelper output, Yapit.Tests.Infrastructure.PostgresServerFixture postgres)
+{
+    [Fact]
+    public async Task The_stack_starts_in_order_serves_health_and_leaves_no_process_when_disposed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var builder = DistributedApplicationTestingBuilder.Create(output.WriteLine);
+        var app = builder.Build();
+        int[] pids;
+        string dataDirectory = builder.Options.DataDirectory;
+        try
+        {
+            await app.StartAsync(ct);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", ct);
+
+            using var gateway = app.CreateHttpClient("gateway");
+            Assert.Equal("Healthy", await gateway.GetStringAsync("/health", ct));
+            using var worker = app.CreateHttpClient("billing-worker");
+            Assert.Equal("Healthy", await worker.GetStringAsync("/health", ct));
+
+            var setup = app.ResourceNotifications.Get("stripe-setup");
+            Assert.Equal(ResourceState.Finished, setup.State);
+            Assert.Equal(0, setup.ExitCode);
+            Assert.Contains(app.GetResourceLog("stripe-setup"), line => line.Contains("0001_billing_schema.sql", StringComparison.Ordinal));
+
+            var connectionString = await app.GetConnectionStringAsync("billingdb", ct);
+            Assert.Contains("Database=billingdb", connectionString, StringComparison.Ordinal);
+
+            pids =
+            [
+                app.GetResource<PostgresServerResource>("postgres").Server.ProcessId!.Value,
+                app.GetResource<ProjectResource>("gateway").ProcessId!.Value,
+                app.GetResource<ProjectResource>("billing-worker").ProcessId!.Value,
+            ];
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        Assert.All(pids, pid => Assert.False(ProcessExists(pid), $"process {pid} is still running"));
+        Assert.Empty(ProcessesMentioning(dataDirectory));
+        Assert.False(Directory.Exists(dataDirectory));
+    }
+
+    [Fact]
+    public async Task A_failing_one_shot_stops_the_start_naming_it_with_its_last_log_lines()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A database migrated by a "newer build" makes stripe-setup exit non-zero; nothing after it may start.
+        var connectionString = await postgres.CreateDatabaseAsync("newer_build");
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString))
+        {
+            await using var command = dataSource.CreateCommand(
+                "INSERT INTO public.schema_migrations (version, file_name, checksum, execution_ms) VALUES (9999, '9999_from_the_future.sql', 'x', 0)");
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        var builder = DistributedApplicationTestingBuilder.Create(output.WriteLine);
+        builder.Options.ExternalConnectionString = connectionString;
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync(ct));
+
+        Assert.Contains("'stripe-setup' exited with code 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("9999_from_the_future.sql", error.Message, StringComparison.Ordinal);
+        Assert.True(app.ResourceNotifications.Get("gateway").State is ResourceState.Waiting or ResourceState.FailedToStart);
+        Assert.Null(app.GetResource<ProjectResource>("gateway").ProcessId);
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static List<string> ProcessesMentioning(string text)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(text, StringComparison.Ordinal))
+                {
+                    found.Add($"{Path.GetFileName(dir)}: {cmdline}");
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+}
