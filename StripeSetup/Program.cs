@@ -1,24 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
-using Yapit.Billing.Data;
+using Yapit.StripeSetup.Cli;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.AddServiceDefaults();
-
-try
+var command = SetupCommandLine.Create(async (arguments, cancellationToken) =>
 {
+    // A host for configuration, logging and telemetry; the work itself is one run, then exit.
+    var builder = Host.CreateApplicationBuilder();
+    builder.AddServiceDefaults();
     using var host = builder.Build();
-    await host.StartAsync();
-    var logger = host.Services.GetRequiredService<ILogger<Program>>();
-    await using var dataSource = BillingDatabase.CreateDataSource(BillingDatabase.GetConnectionString(builder.Configuration));
-    await new MigrationRunner(dataSource, host.Services.GetRequiredService<ILogger<MigrationRunner>>()).ApplyAsync();
-    await host.StopAsync();
-    return 0;
-}
-catch (Exception error) when (error is MigrationException or InvalidOperationException or NpgsqlException)
-{
-    Console.Error.WriteLine($"stripe-setup: {error.Message}");
-    return 1;
-}
+    await host.StartAsync(cancellationToken);
+    var runner = new SetupRunner(builder.Configuration, Console.Out, Console.Error, host.Services.GetRequiredService<ILoggerFactory>());
+    var exitCode = await runner.RunAsync(arguments, cancellationToken);
+    await host.StopAsync(CancellationToken.None);
+    return exitCode;
+});
+
+return await command.Parse(args).InvokeAsync();

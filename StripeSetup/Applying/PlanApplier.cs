@@ -1,0 +1,414 @@
+using System.Security.Cryptography;
+using System.Text;
+using Yapit.StripeApi;
+using Yapit.StripeApi.Http;
+using Yapit.StripeApi.Resources.BillingPortal;
+using Yapit.StripeApi.Resources.Coupons;
+using Yapit.StripeApi.Resources.Prices;
+using Yapit.StripeApi.Resources.Products;
+using Yapit.StripeApi.Resources.PromotionCodes;
+using Yapit.StripeApi.Resources.WebhookEndpoints;
+using Yapit.StripeSetup.Catalog;
+using Yapit.StripeSetup.Database;
+using Yapit.StripeSetup.Planning;
+
+namespace Yapit.StripeSetup.Applying;
+
+/// <summary>
+/// Carries out exactly the changes of a plan: creates, updates and deactivations, never a delete. Creates carry an
+/// idempotency key derived from the resource and its desired state, so an apply that was interrupted (or whose
+/// response got lost) and is run again never makes a duplicate.
+/// </summary>
+public sealed class PlanApplier(StripeClient stripe, TextWriter output)
+{
+    /// <summary>Where the signing secrets of newly created webhook endpoints are written (Stripe shows them once).</summary>
+    public string WebhookSecretDirectory { get; init; } = "webhook-secrets";
+
+    public async Task<IReadOnlyDictionary<string, ResolvedPrice>> ApplyAsync(Plan plan, Catalog.Catalog catalog, StripeState state, CancellationToken cancellationToken)
+    {
+        if (plan.Drift.Count > 0)
+        {
+            throw new InvalidOperationException("A plan with immutable drift cannot be applied.");
+        }
+
+        // Lookup key -> price id, starting from Stripe's state and growing with what this apply creates.
+        var priceIds = state.Prices.Where(p => p.LookupKey is not null)
+            .GroupBy(p => p.LookupKey!).ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Active).First().Id, StringComparer.Ordinal);
+        var retirements = plan.Changes.Where(c => c.Action == ChangeAction.Deactivate && c.Desired is not CatalogProduct and not CatalogPrice
+            and not CatalogCoupon and not CatalogPromotionCode and not CatalogPortalConfiguration and not CatalogWebhookEndpoint).ToList();
+        var replacedOld = new List<PlannedChange>();
+
+        foreach (var change in plan.Changes.Except(retirements))
+        {
+            switch (change.Desired)
+            {
+                case CatalogProduct product:
+                    await ApplyProductAsync(change, product, cancellationToken).ConfigureAwait(false);
+                    break;
+                case CatalogPrice price:
+                    priceIds[price.LookupKey] = await ApplyPriceAsync(change, price, cancellationToken).ConfigureAwait(false);
+                    if (change.Action == ChangeAction.Replace)
+                    {
+                        replacedOld.Add(change);
+                    }
+                    break;
+                case CatalogCoupon coupon:
+                    await ApplyCouponAsync(change, coupon, catalog.Currency, cancellationToken).ConfigureAwait(false);
+                    break;
+                case CatalogPromotionCode code:
+                    await ApplyPromotionCodeAsync(change, code, cancellationToken).ConfigureAwait(false);
+                    break;
+                case CatalogPortalConfiguration portal:
+                    await ApplyPortalAsync(change, portal, catalog, priceIds, cancellationToken).ConfigureAwait(false);
+                    break;
+                case CatalogWebhookEndpoint endpoint:
+                    await ApplyWebhookEndpointAsync(change, endpoint, catalog.Environment, cancellationToken).ConfigureAwait(false);
+                    if (change.Action == ChangeAction.Replace)
+                    {
+                        replacedOld.Add(change);
+                    }
+                    break;
+            }
+        }
+
+        // Retirements last: a lookup key moves to its new price before the old one is switched off.
+        foreach (var change in replacedOld)
+        {
+            await DeactivateAsync(change.Kind, change.Key, change.StripeId!, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var change in retirements.OrderBy(c => RetirementOrder(c.Kind)))
+        {
+            await DeactivateAsync(change.Kind, change.Key, change.StripeId!, cancellationToken).ConfigureAwait(false);
+        }
+
+        return catalog.Prices.ToDictionary(
+            p => p.LookupKey,
+            p => new ResolvedPrice(p.LookupKey, priceIds.GetValueOrDefault(p.LookupKey), p.Active),
+            StringComparer.Ordinal);
+    }
+
+    private async Task ApplyProductAsync(PlannedChange change, CatalogProduct product, CancellationToken cancellationToken)
+    {
+        var metadata = ManagedMetadata.For(product.Metadata);
+        if (change.Action == ChangeAction.Create)
+        {
+            await stripe.Products.CreateAsync(new ProductCreateOptions
+            {
+                Id = product.Id,
+                Name = product.Name,
+                Description = product.Description,
+                Active = product.Active,
+                TaxCode = product.TaxCode,
+                UnitLabel = product.UnitLabel,
+                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var fields = Changed(change);
+            await stripe.Products.UpdateAsync(change.StripeId!, new ProductUpdateOptions
+            {
+                Name = fields.Contains("name") ? product.Name : null,
+                Description = fields.Contains("description") ? product.Description ?? string.Empty : null,
+                Active = fields.Contains("active") ? product.Active : null,
+                TaxCode = fields.Contains("tax_code") ? product.TaxCode ?? string.Empty : null,
+                UnitLabel = fields.Contains("unit_label") ? product.UnitLabel ?? string.Empty : null,
+                Metadata = MetadataPatch(change, metadata),
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        Report(change);
+    }
+
+    private async Task<string> ApplyPriceAsync(PlannedChange change, CatalogPrice price, CancellationToken cancellationToken)
+    {
+        var metadata = ManagedMetadata.For(price.Metadata);
+        if (change.Action is ChangeAction.Create or ChangeAction.Replace)
+        {
+            var created = await stripe.Prices.CreateAsync(new PriceCreateOptions
+            {
+                Currency = price.Currency,
+                UnitAmount = price.Amount,
+                Product = price.ProductId,
+                LookupKey = price.LookupKey,
+                TransferLookupKey = change.Action == ChangeAction.Replace ? true : null,
+                Recurring = price.IsRecurring ? new PriceRecurring { Interval = price.Interval!, IntervalCount = price.IntervalCount } : null,
+                Active = price.Active,
+                Nickname = price.Nickname,
+                TaxBehavior = price.TaxBehavior,
+                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            Report(change, created.Id);
+            return created.Id;
+        }
+
+        var fields = Changed(change);
+        await stripe.Prices.UpdateAsync(change.StripeId!, new PriceUpdateOptions
+        {
+            Active = fields.Contains("active") ? price.Active : null,
+            Nickname = fields.Contains("nickname") ? price.Nickname ?? string.Empty : null,
+            TaxBehavior = fields.Contains("tax_behavior") ? price.TaxBehavior : null,
+            Metadata = MetadataPatch(change, metadata),
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Report(change);
+        return change.StripeId!;
+    }
+
+    private async Task ApplyCouponAsync(PlannedChange change, CatalogCoupon coupon, string currency, CancellationToken cancellationToken)
+    {
+        var metadata = ManagedMetadata.For(coupon.Metadata);
+        if (change.Action == ChangeAction.Create)
+        {
+            await stripe.Coupons.CreateAsync(new CouponCreateOptions
+            {
+                Id = coupon.Id,
+                Name = coupon.Name,
+                AmountOff = coupon.AmountOff,
+                Currency = coupon.AmountOff is null ? null : coupon.Currency ?? currency,
+                PercentOff = coupon.PercentOff,
+                Duration = coupon.Duration,
+                DurationInMonths = coupon.DurationInMonths,
+                MaxRedemptions = coupon.MaxRedemptions,
+                RedeemBy = coupon.RedeemBy,
+                AppliesTo = coupon.AppliesTo.Count == 0 ? null : new CouponAppliesTo { Products = [.. coupon.AppliesTo] },
+                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await stripe.Coupons.UpdateAsync(change.StripeId!, new CouponUpdateOptions
+            {
+                Name = Changed(change).Contains("name") ? coupon.Name : null,
+                Metadata = MetadataPatch(change, metadata),
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        Report(change);
+    }
+
+    private async Task ApplyPromotionCodeAsync(PlannedChange change, CatalogPromotionCode code, CancellationToken cancellationToken)
+    {
+        var metadata = ManagedMetadata.For(code.Metadata);
+        if (change.Action == ChangeAction.Create)
+        {
+            var hasRestrictions = code.FirstTimeTransaction is not null || code.MinimumAmount is not null;
+            var created = await stripe.PromotionCodes.CreateAsync(new PromotionCodeCreateOptions
+            {
+                Promotion = new PromotionInput { Type = "coupon", Coupon = code.Coupon },
+                Code = code.Code,
+                Active = code.Active,
+                MaxRedemptions = code.MaxRedemptions,
+                ExpiresAt = code.ExpiresAt,
+                Restrictions = hasRestrictions
+                    ? new PromotionCodeRestrictions { FirstTimeTransaction = code.FirstTimeTransaction, MinimumAmount = code.MinimumAmount, MinimumAmountCurrency = code.MinimumAmountCurrency }
+                    : null,
+                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            Report(change, created.Id);
+            return;
+        }
+        await stripe.PromotionCodes.UpdateAsync(change.StripeId!, new PromotionCodeUpdateOptions
+        {
+            Active = Changed(change).Contains("active") ? code.Active : null,
+            Metadata = MetadataPatch(change, metadata),
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Report(change);
+    }
+
+    private async Task ApplyPortalAsync(PlannedChange change, CatalogPortalConfiguration portal, Catalog.Catalog catalog, Dictionary<string, string> priceIds, CancellationToken cancellationToken)
+    {
+        var features = PortalParameters.Features(portal, catalog, priceIds);
+        var profile = new PortalBusinessProfile
+        {
+            Headline = portal.Headline ?? string.Empty,
+            PrivacyPolicyUrl = portal.PrivacyPolicyUrl,
+            TermsOfServiceUrl = portal.TermsOfServiceUrl,
+        };
+        var metadata = ManagedMetadata.For(new Dictionary<string, string>(), portal.Key);
+        if (change.Action == ChangeAction.Create)
+        {
+            var created = await stripe.BillingPortal.Configurations.CreateAsync(new PortalConfigurationCreateOptions
+            {
+                Features = features,
+                BusinessProfile = profile,
+                DefaultReturnUrl = portal.DefaultReturnUrl,
+                Name = portal.Name,
+                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            if (!portal.Active)
+            {
+                // Create takes no active flag: a configuration declared inactive is switched off right after.
+                await stripe.BillingPortal.Configurations.UpdateAsync(created.Id, new PortalConfigurationUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            Report(change, created.Id);
+            return;
+        }
+        // The whole desired tree is sent: afterwards the configuration equals the catalog, whatever changed.
+        await stripe.BillingPortal.Configurations.UpdateAsync(change.StripeId!, new PortalConfigurationUpdateOptions
+        {
+            Active = portal.Active,
+            Features = features,
+            BusinessProfile = profile,
+            DefaultReturnUrl = portal.DefaultReturnUrl ?? string.Empty,
+            Name = portal.Name ?? string.Empty,
+            Metadata = MetadataPatch(change, metadata),
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Report(change);
+    }
+
+    private async Task ApplyWebhookEndpointAsync(PlannedChange change, CatalogWebhookEndpoint endpoint, string environment, CancellationToken cancellationToken)
+    {
+        var metadata = ManagedMetadata.For(new Dictionary<string, string>(), endpoint.Key);
+        if (change.Action is ChangeAction.Create or ChangeAction.Replace)
+        {
+            var created = await stripe.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions
+            {
+                Url = endpoint.Url,
+                EnabledEvents = [.. endpoint.EnabledEvents],
+                ApiVersion = endpoint.ApiVersion,
+                Description = endpoint.Description,
+                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            Report(change, created.Id);
+            if (created.Secret is { } secret)
+            {
+                // Stripe shows the signing secret only now. It goes to a private file, never to the output.
+                var path = await SaveSecretAsync(environment, endpoint.Key, secret, cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"      its signing secret is in {path} (readable by you only): deploy it as Stripe__WebhookSecrets__N").ConfigureAwait(false);
+            }
+            return;
+        }
+        var fields = Changed(change);
+        await stripe.WebhookEndpoints.UpdateAsync(change.StripeId!, new WebhookEndpointUpdateOptions
+        {
+            Url = fields.Contains("url") ? endpoint.Url : null,
+            EnabledEvents = fields.Contains("enabled_events") ? [.. endpoint.EnabledEvents] : null,
+            Description = fields.Contains("description") ? endpoint.Description ?? string.Empty : null,
+            Disabled = fields.Contains("status") ? false : null,
+            Metadata = MetadataPatch(change, metadata),
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Report(change);
+    }
+
+    private async Task DeactivateAsync(string kind, string key, string stripeId, CancellationToken cancellationToken)
+    {
+        switch (kind)
+        {
+            case ResourceKinds.Product:
+                await stripe.Products.UpdateAsync(stripeId, new ProductUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case ResourceKinds.Price:
+                await stripe.Prices.UpdateAsync(stripeId, new PriceUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case ResourceKinds.PromotionCode:
+                await stripe.PromotionCodes.UpdateAsync(stripeId, new PromotionCodeUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case ResourceKinds.PortalConfiguration:
+                await stripe.BillingPortal.Configurations.UpdateAsync(stripeId, new PortalConfigurationUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case ResourceKinds.WebhookEndpoint:
+                await stripe.WebhookEndpoints.UpdateAsync(stripeId, new WebhookEndpointUpdateOptions { Disabled = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new InvalidOperationException($"{kind} cannot be deactivated.");
+        }
+        await output.WriteLineAsync($"  x deactivated {kind} {key} ({stripeId})").ConfigureAwait(false);
+    }
+
+    private static int RetirementOrder(string kind) => kind switch
+    {
+        ResourceKinds.PromotionCode => 0,
+        ResourceKinds.PortalConfiguration => 1,
+        ResourceKinds.WebhookEndpoint => 2,
+        ResourceKinds.Price => 3,
+        _ => 4,
+    };
+
+    private void Report(PlannedChange change, string? createdId = null)
+    {
+        var verb = change.Action switch
+        {
+            ChangeAction.Create => "created",
+            ChangeAction.Replace => "replaced",
+            ChangeAction.Deactivate => "deactivated",
+            _ => "updated",
+        };
+        var id = createdId ?? change.StripeId;
+        output.WriteLine($"  {PlanRenderer.Symbol(change.Action)} {verb} {change.Kind} {change.Key}{(id is null || id == change.Key ? string.Empty : $" ({id})")}");
+    }
+
+    private static HashSet<string> Changed(PlannedChange change) => change.Fields.Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Only the metadata keys that changed: new values set, keys the catalog does not have removed.</summary>
+    private static Dictionary<string, string?>? MetadataPatch(PlannedChange change, IReadOnlyDictionary<string, string> desired)
+    {
+        var keys = change.Fields.Where(f => f.Field.StartsWith(ResourceFields.MetadataPrefix, StringComparison.Ordinal))
+            .Select(f => f.Field[ResourceFields.MetadataPrefix.Length..]).ToList();
+        return keys.Count == 0 ? null : keys.ToDictionary(k => k, k => desired.TryGetValue(k, out var v) ? v : null, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The same resource in the same desired state always gets the same key: a re-run after an interruption, or a
+    /// retried request whose response was lost, is answered with the original object instead of a duplicate.
+    /// </summary>
+    internal static RequestOptions Idempotent(PlannedChange change)
+    {
+        var state = string.Join('\n', change.Fields.OrderBy(f => f.Field, StringComparer.Ordinal).Select(f => $"{f.Field}={f.After}"));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{change.Kind}\n{change.Key}\n{change.Action}\n{change.StripeId}\n{state}")));
+        return new RequestOptions { IdempotencyKey = $"yapit-setup-{hash[..40]}" };
+    }
+
+    private async Task<string> SaveSecretAsync(string environment, string key, string secret, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(WebhookSecretDirectory);
+        var path = Path.GetFullPath(Path.Combine(WebhookSecretDirectory, $"{environment}.{key}.whsec"));
+        await File.WriteAllTextAsync(path, secret, cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return path;
+    }
+}
+
+/// <summary>The portal configuration parameters a catalog entry stands for, with price ids resolved.</summary>
+public static class PortalParameters
+{
+    public static PortalFeatures Features(CatalogPortalConfiguration portal, Catalog.Catalog catalog, IReadOnlyDictionary<string, string> priceIds)
+    {
+        var products = catalog.Products.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        return new PortalFeatures
+        {
+            InvoiceHistory = new PortalEnabled { Enabled = portal.InvoiceHistory },
+            PaymentMethodUpdate = new PortalPaymentMethodUpdate { Enabled = portal.PaymentMethodUpdate },
+            CustomerUpdate = new PortalCustomerUpdate { Enabled = portal.CustomerUpdate.Count > 0, AllowedUpdates = [.. portal.CustomerUpdate] },
+            SubscriptionCancel = portal.Cancellation is { } cancel
+                ? new PortalSubscriptionCancel
+                {
+                    Enabled = true,
+                    Mode = cancel.Mode,
+                    ProrationBehavior = cancel.ProrationBehavior,
+                    CancellationReason = new PortalCancellationReason { Enabled = cancel.Reasons.Count > 0, Options = [.. cancel.Reasons] },
+                }
+                : new PortalSubscriptionCancel { Enabled = false },
+            SubscriptionUpdate = portal.PlanSwitching is { } switching
+                ? new PortalSubscriptionUpdate
+                {
+                    Enabled = true,
+                    DefaultAllowedUpdates = [.. switching.AllowedUpdates],
+                    ProrationBehavior = switching.ProrationBehavior,
+                    Products = switching.Products.Select(productId => new PortalProduct
+                    {
+                        Product = productId,
+                        Prices = products[productId].Prices.Where(p => p.IsRecurring && p.Active)
+                            .Select(p => priceIds.TryGetValue(p.LookupKey, out var id) ? id : throw new InvalidOperationException($"price '{p.LookupKey}' has no Stripe id yet"))
+                            .ToList(),
+                    }).ToList(),
+                    // An empty list clears the conditions: downgrades then apply immediately.
+                    ScheduleAtPeriodEnd = new PortalScheduleAtPeriodEnd
+                    {
+                        Conditions = ResourceFields.ScheduleConditions(switching.Downgrades).Select(c => new PortalScheduleCondition { Type = c }).ToList(),
+                    },
+                }
+                : new PortalSubscriptionUpdate { Enabled = false },
+        };
+    }
+}
