@@ -148,17 +148,21 @@ public static class TelemetrySetup
     /// </summary>
     private sealed class TelemetryProviderActivator(IServiceProvider services) : IHostedService
     {
+        private TracerProvider? _tracing;
+        private MeterProvider? _metrics;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            _ = services.GetService<TracerProvider>();
-            _ = services.GetService<MeterProvider>();
+            _tracing = services.GetService<TracerProvider>();
+            _metrics = services.GetService<MeterProvider>();
             return Task.CompletedTask;
         }
 
+        /// <summary>Flushes what is buffered; the container disposes the providers afterwards.</summary>
         public Task StopAsync(CancellationToken cancellationToken)
         {
-            services.GetService<TracerProvider>()?.ForceFlush(2000);
-            services.GetService<MeterProvider>()?.ForceFlush(2000);
+            _tracing?.ForceFlush(2000);
+            _metrics?.ForceFlush(2000);
             return Task.CompletedTask;
         }
     }

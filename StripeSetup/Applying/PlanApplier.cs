@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Yapit.Billing.Catalog;
 using Yapit.StripeApi;
 using Yapit.StripeApi.Http;
 using Yapit.StripeApi.Resources.BillingPortal;
@@ -114,7 +115,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
                 TaxCode = fields.Contains("tax_code") ? product.TaxCode ?? string.Empty : null,
                 UnitLabel = fields.Contains("unit_label") ? product.UnitLabel ?? string.Empty : null,
                 Metadata = MetadataPatch(change, metadata),
-            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }, Update(), cancellationToken).ConfigureAwait(false);
         }
         Report(change);
     }
@@ -148,7 +149,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
             Nickname = fields.Contains("nickname") ? price.Nickname ?? string.Empty : null,
             TaxBehavior = fields.Contains("tax_behavior") ? price.TaxBehavior : null,
             Metadata = MetadataPatch(change, metadata),
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
         return change.StripeId!;
     }
@@ -179,7 +180,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
             {
                 Name = Changed(change).Contains("name") ? coupon.Name : null,
                 Metadata = MetadataPatch(change, metadata),
-            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }, Update(), cancellationToken).ConfigureAwait(false);
         }
         Report(change);
     }
@@ -209,7 +210,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         {
             Active = Changed(change).Contains("active") ? code.Active : null,
             Metadata = MetadataPatch(change, metadata),
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -236,7 +237,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
             if (!portal.Active)
             {
                 // Create takes no active flag: a configuration declared inactive is switched off right after.
-                await stripe.BillingPortal.Configurations.UpdateAsync(created.Id, new PortalConfigurationUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stripe.BillingPortal.Configurations.UpdateAsync(created.Id, new PortalConfigurationUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
             }
             Report(change, created.Id);
             return;
@@ -250,7 +251,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
             DefaultReturnUrl = portal.DefaultReturnUrl ?? string.Empty,
             Name = portal.Name ?? string.Empty,
             Metadata = MetadataPatch(change, metadata),
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -284,7 +285,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
             Description = fields.Contains("description") ? endpoint.Description ?? string.Empty : null,
             Disabled = fields.Contains("status") ? false : null,
             Metadata = MetadataPatch(change, metadata),
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -293,19 +294,19 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         switch (kind)
         {
             case ResourceKinds.Product:
-                await stripe.Products.UpdateAsync(stripeId, new ProductUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stripe.Products.UpdateAsync(stripeId, new ProductUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.Price:
-                await stripe.Prices.UpdateAsync(stripeId, new PriceUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stripe.Prices.UpdateAsync(stripeId, new PriceUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.PromotionCode:
-                await stripe.PromotionCodes.UpdateAsync(stripeId, new PromotionCodeUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stripe.PromotionCodes.UpdateAsync(stripeId, new PromotionCodeUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.PortalConfiguration:
-                await stripe.BillingPortal.Configurations.UpdateAsync(stripeId, new PortalConfigurationUpdateOptions { Active = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stripe.BillingPortal.Configurations.UpdateAsync(stripeId, new PortalConfigurationUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.WebhookEndpoint:
-                await stripe.WebhookEndpoints.UpdateAsync(stripeId, new WebhookEndpointUpdateOptions { Disabled = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stripe.WebhookEndpoints.UpdateAsync(stripeId, new WebhookEndpointUpdateOptions { Disabled = true }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new InvalidOperationException($"{kind} cannot be deactivated.");
@@ -353,8 +354,15 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
     {
         var state = string.Join('\n', change.Fields.OrderBy(f => f.Field, StringComparer.Ordinal).Select(f => $"{f.Field}={f.After}"));
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{change.Kind}\n{change.Key}\n{change.Action}\n{change.StripeId}\n{state}")));
-        return new RequestOptions { IdempotencyKey = $"yapit-setup-{hash[..40]}" };
+        return new RequestOptions { IdempotencyKey = $"{CatalogMarkers.IdempotencyKeyPrefix}{hash[..40]}" };
     }
+
+    /// <summary>
+    /// Updates get a fresh key: repeating an update is harmless, and a deterministic key would make Stripe replay a
+    /// stale answer when the same change is made again within a day (deactivate, reactivate, deactivate). The prefix
+    /// lets the worker tell setup's changes from the Dashboard's.
+    /// </summary>
+    private static RequestOptions Update() => new() { IdempotencyKey = $"{CatalogMarkers.IdempotencyKeyPrefix}{Guid.NewGuid():N}" };
 
     private async Task<string> SaveSecretAsync(string environment, string key, string secret, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Yapit.Billing.Catalog;
 using Yapit.StripeApi.Resources.BillingPortal;
 using Yapit.StripeApi.Resources.Coupons;
 using Yapit.StripeApi.Resources.Prices;
@@ -312,11 +313,11 @@ public static class ResourceFields
 /// </summary>
 public static class ManagedMetadata
 {
-    public const string ManagedBy = "managed_by";
-    public const string ManagedByValue = "yapit-stripe-setup";
+    public const string ManagedBy = CatalogMarkers.ManagedByKey;
+    public const string ManagedByValue = CatalogMarkers.ManagedByValue;
 
     /// <summary>For resources with no natural key (portal configurations, webhook endpoints).</summary>
-    public const string CatalogKey = "catalog_key";
+    public const string CatalogKey = CatalogMarkers.CatalogKey;
 
     public static IReadOnlyDictionary<string, string> For(IReadOnlyDictionary<string, string> catalogMetadata, string? catalogKey = null)
     {

@@ -1,0 +1,328 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Yapit.Billing.Inbox;
+
+public static class InboxStatus
+{
+    public const string Pending = "pending";
+    public const string Processing = "processing";
+    public const string Done = "done";
+    public const string Ignored = "ignored";
+    public const string Dead = "dead";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string> { Pending, Processing, Done, Ignored, Dead };
+}
+
+/// <summary>A verified Stripe event on its way into the inbox.</summary>
+public sealed record IncomingEvent(
+    string EventId,
+    string EventType,
+    string? ApiVersion,
+    bool Livemode,
+    DateTimeOffset StripeCreated,
+    string? ObjectId,
+    string? ObjectType,
+    string Payload,
+    string? TraceParent,
+    string? TraceState,
+    string Source = "webhook");
+
+/// <summary>An event a worker has claimed, with its lease.</summary>
+public sealed record ClaimedEvent(
+    string EventId,
+    string EventType,
+    string? ObjectId,
+    string Payload,
+    string? TraceParent,
+    string? TraceState,
+    int Attempts,
+    DateTimeOffset StripeCreated,
+    DateTimeOffset ReceivedAt);
+
+/// <summary>An inbox row as operators see it.</summary>
+public sealed record InboxEntry(
+    string Id,
+    string Type,
+    string Status,
+    int Attempts,
+    string? LastError,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? ProcessedAt,
+    DateTimeOffset? NextAttemptAt,
+    string? ObjectId,
+    string Source);
+
+public sealed record InboxStats(long Pending, long Processing, long Dead, DateTimeOffset? OldestUnprocessedReceivedAt);
+
+/// <summary>
+/// The durable inbox (<c>billing.webhook_inbox</c>), in SQL because it is the hot path: intake inserts, and the
+/// worker's claim, completion, retry and dead-lettering, plus the operators' list and replay.
+/// </summary>
+public sealed class InboxStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Postgres channel notified on every insert, so idle workers wake at once.</summary>
+    public const string NotificationChannel = "billing_inbox";
+
+    /// <summary>Claims are serialised by this advisory lock, which makes "one event per object at a time" race-free.</summary>
+    private const long ClaimLockKey = 0x59415049_54494E42; // "YAPITINB"
+
+    /// <summary>Inserts the event unless its id is already there; true when it was new. Committed when this returns.</summary>
+    public async Task<bool> InsertAsync(IncomingEvent incoming, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH inserted AS (
+                INSERT INTO billing.webhook_inbox
+                    (event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload, traceparent, tracestate, source)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING event_id)
+            SELECT pg_notify('billing_inbox', event_id) FROM inserted
+            """);
+        AddEventParameters(command, incoming);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> ready events under a lease: pending ones whose retry time has come, and
+    /// processing ones whose lease expired (their worker died). At most one event per Stripe object is claimed, and
+    /// none of an object another worker is processing.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedEvent>> ClaimAsync(string workerId, int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ClaimLockKey})", connection, transaction))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var claimed = new List<ClaimedEvent>();
+        await using (var command = new NpgsqlCommand("""
+            WITH ready AS (
+                SELECT DISTINCT ON (coalesce(object_id, event_id)) event_id, coalesce(object_id, event_id) AS object_key
+                FROM billing.webhook_inbox
+                WHERE status IN ('pending', 'processing')
+                  AND next_attempt_at <= now()
+                  AND (status = 'pending' OR locked_until < now())
+                ORDER BY coalesce(object_id, event_id), stripe_created, received_at, event_id
+            ),
+            free AS (
+                SELECT i.event_id
+                FROM ready r
+                JOIN billing.webhook_inbox i ON i.event_id = r.event_id
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM billing.webhook_inbox busy
+                    WHERE busy.object_id = r.object_key AND busy.status = 'processing' AND busy.locked_until >= now() AND busy.event_id <> r.event_id)
+                ORDER BY i.stripe_created, i.received_at
+                LIMIT $2
+                FOR UPDATE OF i SKIP LOCKED
+            )
+            UPDATE billing.webhook_inbox t
+            SET status = 'processing', locked_by = $1, locked_until = now() + $3, attempts = t.attempts + 1
+            FROM free
+            WHERE t.event_id = free.event_id
+            RETURNING t.event_id, t.event_type, t.object_id, t.payload::text, t.traceparent, t.tracestate, t.attempts, t.stripe_created, t.received_at
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                claimed.Add(new ClaimedEvent(
+                    reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8)));
+            }
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return claimed;
+    }
+
+    /// <summary>Marks a claimed event done (or ignored). False when this worker no longer holds it (its lease expired and another took it).</summary>
+    public async Task<bool> CompleteAsync(string eventId, string workerId, string status, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE billing.webhook_inbox
+            SET status = $3, processed_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+            WHERE event_id = $1 AND locked_by = $2 AND status = 'processing'
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Records a failed attempt: the event waits <paramref name="retryDelay"/> before its next attempt, or becomes a
+    /// dead letter once <paramref name="maxAttempts"/> are used. Returns the new status (null when the lease was lost).
+    /// </summary>
+    public async Task<string?> FailAsync(string eventId, string workerId, string error, int maxAttempts, TimeSpan retryDelay, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE billing.webhook_inbox
+            SET status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END,
+                next_attempt_at = now() + $5,
+                last_error = $3,
+                locked_by = NULL,
+                locked_until = NULL,
+                processed_at = CASE WHEN attempts >= $4 THEN now() ELSE NULL END
+            WHERE event_id = $1 AND locked_by = $2 AND status = 'processing'
+            RETURNING status
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error.Length > 2000 ? error[..2000] : error });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = retryDelay, NpgsqlDbType = NpgsqlDbType.Interval });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>
+    /// Puts an event back to be processed again, from a fresh attempt count. Not found: (false, false, null). Being
+    /// processed right now (live lease): (true, false, entry).
+    /// </summary>
+    public async Task<(bool Found, bool Replayed, InboxEntry? Entry)> ReplayAsync(string eventId, CancellationToken cancellationToken)
+    {
+        const string columns = "event_id, event_type, status, attempts, last_error, received_at, processed_at, next_attempt_at, object_id, source";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        InboxEntry? entry = null;
+        await using (var update = new NpgsqlCommand($"""
+            UPDATE billing.webhook_inbox
+            SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, processed_at = NULL
+            WHERE event_id = $1 AND NOT (status = 'processing' AND locked_until >= now())
+            RETURNING {columns}
+            """, connection, transaction))
+        {
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entry = ReadEntry(reader);
+            }
+        }
+        if (entry is not null)
+        {
+            await using var notify = new NpgsqlCommand("SELECT pg_notify('billing_inbox', $1)", connection, transaction);
+            notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+            await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (true, true, entry);
+        }
+
+        await using var select = new NpgsqlCommand($"SELECT {columns} FROM billing.webhook_inbox WHERE event_id = $1", connection, transaction);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entry = ReadEntry(reader);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (entry is not null, false, entry);
+    }
+
+    public async Task<IReadOnlyList<InboxEntry>> ListAsync(string? status, string? type, int limit, CancellationToken cancellationToken)
+    {
+        // A type ending in ".*" lists a family (price.* lists price.created, price.updated, ...).
+        var typePrefix = type is not null && type.EndsWith(".*", StringComparison.Ordinal) ? type[..^1] : null;
+        await using var command = dataSource.CreateCommand("""
+            SELECT event_id, event_type, status, attempts, last_error, received_at, processed_at, next_attempt_at, object_id, source
+            FROM billing.webhook_inbox
+            WHERE ($1::text IS NULL OR status = $1)
+              AND ($2::text IS NULL OR event_type = $2)
+              AND ($3::text IS NULL OR starts_with(event_type, $3))
+            ORDER BY received_at DESC, event_id
+            LIMIT $4
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = typePrefix is null ? (object?)type ?? DBNull.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)typePrefix ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var entries = new List<InboxEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(ReadEntry(reader));
+        }
+        return entries;
+    }
+
+    public async Task<InboxStats> StatsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*) FILTER (WHERE status = 'pending'),
+                   count(*) FILTER (WHERE status = 'processing'),
+                   count(*) FILTER (WHERE status = 'dead'),
+                   min(received_at) FILTER (WHERE status IN ('pending', 'processing'))
+            FROM billing.webhook_inbox
+            WHERE status IN ('pending', 'processing', 'dead')
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new InboxStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+    }
+
+    /// <summary>The <c>created</c> time of the newest event the inbox holds: where backfill starts (minus an overlap).</summary>
+    public async Task<DateTimeOffset?> NewestStripeCreatedAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT max(stripe_created) FROM billing.webhook_inbox");
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime value
+            ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc))
+            : null;
+    }
+
+    /// <summary>Deletes done and ignored rows processed before <paramref name="cutoff"/>, in small batches; dead letters stay.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand("""
+                DELETE FROM billing.webhook_inbox
+                WHERE event_id IN (
+                    SELECT event_id FROM billing.webhook_inbox
+                    WHERE status IN ('done', 'ignored') AND processed_at < $1
+                    LIMIT $2)
+                """);
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = cutoff });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
+            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            total += deleted;
+            if (deleted < batchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    private static void AddEventParameters(NpgsqlCommand command, IncomingEvent e)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.EventId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.EventType });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.ApiVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = e.Livemode });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = e.StripeCreated });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.ObjectId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.ObjectType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Payload, NpgsqlDbType = NpgsqlDbType.Json });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.TraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.TraceState ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Source });
+    }
+
+    private static InboxEntry ReadEntry(NpgsqlDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.GetFieldValue<DateTimeOffset>(5),
+        reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+        reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+        reader.IsDBNull(8) ? null : reader.GetString(8),
+        reader.GetString(9));
+}

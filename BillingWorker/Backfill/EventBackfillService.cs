@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Yapit.Billing.Inbox;
+using Yapit.BillingWorker.Inbox;
+using Yapit.StripeApi;
+using Yapit.StripeApi.Common;
+using Yapit.StripeApi.Errors;
+using Yapit.StripeApi.Resources.Events;
+using Yapit.StripeApi.Serialization;
+
+namespace Yapit.BillingWorker.Backfill;
+
+/// <summary>
+/// Recovers webhooks that never arrived (a gateway outage longer than Stripe's retries): periodically lists Stripe's
+/// events since the newest one the inbox holds, minus an overlap, at most 30 days back, and inserts the missing ones.
+/// </summary>
+public sealed class EventBackfillService(
+    StripeClient stripe,
+    InboxStore inbox,
+    IOptionsMonitor<BackfillOptions> options,
+    TimeProvider time,
+    ILogger<EventBackfillService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.CurrentValue.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            await Task.Delay(options.CurrentValue.InitialDelay, time, stoppingToken).ConfigureAwait(false);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is StripeException or NpgsqlException or TimeoutException)
+                {
+                    logger.LogWarning(error, "Backfill of Stripe events failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
+                }
+                await Task.Delay(options.CurrentValue.Interval, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One pass; returns how many events were missing from the inbox.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        using var activity = InboxTelemetry.ActivitySource.StartActivity("backfill stripe events");
+        var settings = options.CurrentValue;
+        var now = time.GetUtcNow();
+        var newest = await inbox.NewestStripeCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var since = newest is { } seen ? seen - settings.Overlap : now - settings.InitialLookback;
+        var oldestListable = now - BackfillOptions.StripeRetention;
+        if (since < oldestListable)
+        {
+            since = oldestListable;
+        }
+
+        var listed = 0;
+        var inserted = 0;
+        await foreach (var stripeEvent in stripe.Events.ListAutoPagingAsync(new EventListOptions
+        {
+            Limit = ListOptions.MaxLimit,
+            Created = new DateRangeFilter { GreaterThanOrEqual = since },
+        }, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            listed++;
+            var incoming = new IncomingEvent(
+                stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, stripeEvent.Livemode, stripeEvent.Created,
+                stripeEvent.ObjectId, stripeEvent.ObjectType,
+                JsonSerializer.Serialize(stripeEvent, StripeJson.Options),
+                activity?.Id, activity?.TraceStateString, Source: "backfill");
+            if (await inbox.InsertAsync(incoming, cancellationToken).ConfigureAwait(false))
+            {
+                inserted++;
+                logger.LogWarning("Backfill found Stripe event {EventId} ({EventType}, {ObjectId}) that no webhook delivered", stripeEvent.Id, stripeEvent.Type, stripeEvent.ObjectId);
+            }
+        }
+        InboxTelemetry.Backfilled.Add(inserted);
+        activity?.SetTag("yapit.backfill.listed", listed);
+        activity?.SetTag("yapit.backfill.inserted", inserted);
+        logger.LogDebug("Backfill listed {Listed} Stripe events since {Since:o}; {Inserted} were missing", listed, since, inserted);
+        return inserted;
+    }
+}

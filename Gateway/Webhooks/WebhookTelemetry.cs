@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+
+namespace Yapit.Gateway.Webhooks;
+
+/// <summary>Counts every delivery Stripe makes by what became of it.</summary>
+public static class WebhookTelemetry
+{
+    public const string MeterName = "Yapit.Webhooks.Intake";
+    private static readonly Meter Meter = new(MeterName);
+
+    public static readonly Counter<long> Received = Meter.CreateCounter<long>(
+        "yapit.webhooks.received", unit: "{event}",
+        description: "Webhook deliveries by outcome: accepted, duplicate, invalid_signature, ignored, too_large, invalid_payload, unavailable.");
+
+    public static class Outcomes
+    {
+        public const string Accepted = "accepted";
+        public const string Duplicate = "duplicate";
+        public const string InvalidSignature = "invalid_signature";
+        public const string Ignored = "ignored";
+        public const string TooLarge = "too_large";
+        public const string InvalidPayload = "invalid_payload";
+        public const string Unavailable = "unavailable";
+    }
+
+    public static void Count(string outcome, string? eventType = null) =>
+        Received.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("event_type", eventType));
+}
