@@ -2,11 +2,17 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yapit.StripeApi.Http;
 using Yapit.StripeApi.Resources.BillingPortal;
+using Yapit.StripeApi.Resources.Checkout;
 using Yapit.StripeApi.Resources.Coupons;
+using Yapit.StripeApi.Resources.Customers;
 using Yapit.StripeApi.Resources.Events;
+using Yapit.StripeApi.Resources.Invoices;
 using Yapit.StripeApi.Resources.Prices;
 using Yapit.StripeApi.Resources.Products;
 using Yapit.StripeApi.Resources.PromotionCodes;
+using Yapit.StripeApi.Resources.SubscriptionItems;
+using Yapit.StripeApi.Resources.Subscriptions;
+using Yapit.StripeApi.Resources.TestHelpers;
 using Yapit.StripeApi.Resources.WebhookEndpoints;
 
 namespace Yapit.StripeApi;
@@ -38,6 +44,12 @@ public sealed class StripeClient
         BillingPortal = new BillingPortalServices(pipeline);
         WebhookEndpoints = new WebhookEndpointService(pipeline);
         Events = new EventService(pipeline);
+        Customers = new CustomerService(pipeline);
+        Checkout = new CheckoutServices(pipeline);
+        Subscriptions = new SubscriptionService(pipeline);
+        SubscriptionItems = new SubscriptionItemService(pipeline);
+        Invoices = new InvoiceService(pipeline);
+        TestHelpers = new TestHelpersServices(pipeline);
     }
 
     public StripeRequestPipeline Pipeline { get; }
@@ -53,4 +65,12 @@ public sealed class StripeClient
     public BillingPortalServices BillingPortal { get; }
     public WebhookEndpointService WebhookEndpoints { get; }
     public EventService Events { get; }
+    public CustomerService Customers { get; }
+    public CheckoutServices Checkout { get; }
+    public SubscriptionService Subscriptions { get; }
+    public SubscriptionItemService SubscriptionItems { get; }
+    public InvoiceService Invoices { get; }
+
+    /// <summary>Test-mode helpers (test clocks); Stripe refuses them with a live key.</summary>
+    public TestHelpersServices TestHelpers { get; }
 }

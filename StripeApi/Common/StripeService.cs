@@ -39,8 +39,9 @@ public abstract class StripeService(StripeRequestPipeline pipeline)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"limit must be between 1 and {ListOptions.MaxLimit}.");
         }
+        // The options object carries the cursor between pages; the caller's values are put back afterwards.
+        var (originalLimit, originalStart) = (options.Limit, options.StartingAfter);
         options.Limit = limit;
-        var originalStart = options.StartingAfter;
         try
         {
             while (true)
@@ -59,6 +60,7 @@ public abstract class StripeService(StripeRequestPipeline pipeline)
         }
         finally
         {
+            options.Limit = originalLimit;
             options.StartingAfter = originalStart;
         }
     }
