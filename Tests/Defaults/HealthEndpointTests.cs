@@ -77,6 +77,8 @@ public sealed class HealthEndpointTests(PostgresServerFixture postgres)
         {
             // Nothing listens on port 1.
             ["ConnectionStrings:billingdb"] = "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=billingdb;Timeout=2",
+            ["Stripe:SecretKey"] = "sk_test_health",
+            ["Backfill:Enabled"] = "false",
         }).Start();
         using var client = worker.CreateRealClient();
 

@@ -12,7 +12,8 @@ namespace Yapit.Tests.Infrastructure;
 /// Runs a service's real Program (found through any type of its assembly) on Kestrel with a free port, configured
 /// through settings exactly as the AppHost would set environment variables.
 /// </summary>
-public sealed class ServiceFactory<TEntryPoint>(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TEntryPoint>
+public sealed class ServiceFactory<TEntryPoint>(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
+    : WebApplicationFactory<TEntryPoint>
     where TEntryPoint : class
 {
     private Uri? _address;
@@ -25,6 +26,10 @@ public sealed class ServiceFactory<TEntryPoint>(IReadOnlyDictionary<string, stri
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (configureServices is not null)
+        {
+            builder.ConfigureServices(configureServices);
         }
     }
 
