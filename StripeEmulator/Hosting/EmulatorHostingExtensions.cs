@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Yapit.StripeEmulator.BillingPortal;
+using Yapit.StripeEmulator.Catalog.Coupons;
 using Yapit.StripeEmulator.Catalog.Prices;
 using Yapit.StripeEmulator.Catalog.Products;
+using Yapit.StripeEmulator.Catalog.PromotionCodes;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Operator;
 using Yapit.StripeEmulator.Store;
@@ -32,6 +35,10 @@ public static class EmulatorHostingExtensions
         // The resource registry: one definition per kind of object the store holds.
         services.AddSingleton(ProductResource.Definition);
         services.AddSingleton(PriceResource.Definition);
+        services.AddSingleton(CouponResource.Definition);
+        services.AddSingleton(PromotionCodeResource.Definition);
+        services.AddSingleton(PortalConfigurationResource.Definition);
+        services.AddSingleton(PortalSessionResource.Definition);
         services.AddSingleton(WebhookEndpointResource.Definition);
         services.AddSingleton(EventsApi.Definition);
         services.AddSingleton<ResourceRegistry>();
@@ -69,10 +76,14 @@ public static class EmulatorHostingExtensions
     {
         app.MapProductsApi();
         app.MapPricesApi();
+        app.MapCouponsApi();
+        app.MapPromotionCodesApi();
+        app.MapBillingPortalApi();
         app.MapEventsApi();
         app.MapWebhookEndpointsApi();
         // Unknown /v1 URLs reach the middleware without a Stripe endpoint and get Stripe's 404.
         app.MapFallback("/v1/{**path}", () => Results.NotFound());
+        app.MapPortalPages();
         return app;
     }
 }

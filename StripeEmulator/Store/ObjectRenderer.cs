@@ -34,8 +34,11 @@ public static class ObjectRenderer
 
     private static JsonObject Render(StoreTransaction transaction, JsonObject stored, List<(string Relative, string Full)> expand, int depth)
     {
-        var definition = transaction.Registry.Get(stored["object"]!.GetValue<string>());
         var result = (JsonObject)stored.DeepClone();
+        if (!transaction.Registry.TryGet(stored["object"]!.GetValue<string>(), out var definition))
+        {
+            return result; // a type no resource serves yet: returned as stored
+        }
         foreach (var hidden in definition.Hidden)
         {
             JsonObjects.Set(result, hidden, null, remove: true);

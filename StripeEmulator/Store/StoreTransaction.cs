@@ -44,7 +44,7 @@ public sealed class StoreTransaction
 
     /// <summary>A copy of the object, or Stripe's "No such ..." error (404 for an id in the URL, 400 for one in a parameter).</summary>
     public JsonObject Get(string type, string id, string param = "id", int status = 404) =>
-        Find(type, id) ?? throw StripeErrors.ResourceMissing(Registry.Get(type).Noun, id, param, status);
+        Find(type, id) ?? throw StripeErrors.ResourceMissing(Registry.TryGet(type, out var definition) ? definition.Noun : type, id, param, status);
 
     /// <summary>Every object of a type as stored (read only), newest first.</summary>
     public List<StoredObject> All(string type)
