@@ -1,0 +1,21 @@
+using Yapit.StripeEmulator.Hosting;
+using Yapit.StripeEmulator.Operator;
+
+if (EmulatorCommandLine.WantsHelp(args))
+{
+    Console.WriteLine(EmulatorCommandLine.Usage);
+    return;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddEmulatorDefaults(args);
+builder.AddEmulatorServices();
+
+var app = builder.Build();
+
+app.UseEmulatorPipeline();
+app.MapOperatorApi();
+app.MapStripeApi();
+
+app.Run();

@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+
+namespace Yapit.StripeEmulator.Store;
+
+/// <summary>
+/// One Stripe object as the store keeps it: its type (the <c>object</c> field, e.g. <c>price</c>), its id, a
+/// sequence number that orders objects created in the same second, and its JSON. Stored JSON is never changed in
+/// place: writers put a new object, readers get copies.
+/// </summary>
+public sealed record StoredObject(string Type, string Id, long Sequence, JsonObject Data)
+{
+    public long Created => Data["created"]?.GetValue<long>() ?? 0;
+
+    /// <summary>Newest first, as Stripe lists: by creation time, then by the order of creation.</summary>
+    public static int NewestFirst(StoredObject a, StoredObject b)
+    {
+        var byCreated = b.Created.CompareTo(a.Created);
+        return byCreated != 0 ? byCreated : b.Sequence.CompareTo(a.Sequence);
+    }
+}
+
+/// <summary>An event the store committed, with what its delivery needs.</summary>
+/// <param name="Payload">The event's JSON as delivered (rendered once, when it happened).</param>
+/// <param name="EndpointIds">The webhook endpoints that were enabled for its type when it happened.</param>
+/// <param name="Generation">The store's generation; a reset drops deliveries of older generations.</param>
+public sealed record EmittedEvent(string Id, string Type, ReadOnlyMemory<byte> Payload, IReadOnlyList<string> EndpointIds, long Generation);
+
+/// <summary>Who caused a change: the API request, echoed in the event's <c>request</c> field.</summary>
+public sealed record RequestInfo(string? RequestId, string? IdempotencyKey)
+{
+    /// <summary>A change no API request caused (time passing, a hosted page).</summary>
+    public static RequestInfo None { get; } = new(null, null);
+}

@@ -1,0 +1,11 @@
+namespace Yapit.Tests.Emulator;
+
+/// <summary>A clock a test moves by hand; timers still run on real time, so deliveries keep working.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
