@@ -216,7 +216,7 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
 
     private async Task ApplyPortalAsync(PlannedChange change, CatalogPortalConfiguration portal, Catalog.Catalog catalog, Dictionary<string, string> priceIds, CancellationToken cancellationToken)
     {
-        var features = PortalParameters.Features(portal, catalog, priceIds);
+        var features = PortalParameters.Features(portal, catalog, priceIds, forCreate: change.Action == ChangeAction.Create);
         var profile = new PortalBusinessProfile
         {
             Headline = portal.Headline ?? string.Empty,
@@ -380,7 +380,11 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
 /// <summary>The portal configuration parameters a catalog entry stands for, with price ids resolved.</summary>
 public static class PortalParameters
 {
-    public static PortalFeatures Features(CatalogPortalConfiguration portal, Catalog.Catalog catalog, IReadOnlyDictionary<string, string> priceIds)
+    /// <param name="forCreate">
+    /// Create does not accept an empty condition list (no conditions is its default); update needs the empty value to
+    /// clear conditions set before.
+    /// </param>
+    public static PortalFeatures Features(CatalogPortalConfiguration portal, Catalog.Catalog catalog, IReadOnlyDictionary<string, string> priceIds, bool forCreate)
     {
         var products = catalog.Products.ToDictionary(p => p.Id, StringComparer.Ordinal);
         return new PortalFeatures
@@ -410,11 +414,13 @@ public static class PortalParameters
                             .Select(p => priceIds.TryGetValue(p.LookupKey, out var id) ? id : throw new InvalidOperationException($"price '{p.LookupKey}' has no Stripe id yet"))
                             .ToList(),
                     }).ToList(),
-                    // An empty list clears the conditions: downgrades then apply immediately.
-                    ScheduleAtPeriodEnd = new PortalScheduleAtPeriodEnd
-                    {
-                        Conditions = ResourceFields.ScheduleConditions(switching.Downgrades).Select(c => new PortalScheduleCondition { Type = c }).ToList(),
-                    },
+                    // No conditions: downgrades apply immediately (an empty list clears earlier ones on update).
+                    ScheduleAtPeriodEnd = ResourceFields.ScheduleConditions(switching.Downgrades) is { Count: 0 } && forCreate
+                        ? null
+                        : new PortalScheduleAtPeriodEnd
+                        {
+                            Conditions = ResourceFields.ScheduleConditions(switching.Downgrades).Select(c => new PortalScheduleCondition { Type = c }).ToList(),
+                        },
                 }
                 : new PortalSubscriptionUpdate { Enabled = false },
         };

@@ -174,7 +174,7 @@ public static class PlansTable
         await ExecuteAsync(connection, transaction, """
             UPDATE billing.plans SET active = false, monthly_available = false, yearly_available = false, updated_at = now()
             WHERE tier <> ALL($1) AND active
-            """, cancellationToken, tiers).ConfigureAwait(false);
+            """, cancellationToken, (object)tiers).ConfigureAwait(false);
 
         foreach (var plan in desired.Plans)
         {
@@ -216,7 +216,7 @@ public static class PlansTable
 
         var packKeys = desired.CreditPacks.Select(p => p.LookupKey).ToArray();
         await ExecuteAsync(connection, transaction, "UPDATE billing.credit_packs SET active = false, updated_at = now() WHERE lookup_key <> ALL($1) AND active",
-            cancellationToken, packKeys).ConfigureAwait(false);
+            cancellationToken, (object)packKeys).ConfigureAwait(false);
         foreach (var pack in desired.CreditPacks)
         {
             await ExecuteAsync(connection, transaction, """

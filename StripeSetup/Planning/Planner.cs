@@ -218,7 +218,9 @@ public static class Planner
 
     private static void PlanPortalConfigurations(Catalog.Catalog catalog, StripeState state, List<PlannedChange> changes, List<string> unmanaged, List<string> notes)
     {
-        var lookupKeys = state.Prices.Where(p => p.LookupKey is not null).ToDictionary(p => p.Id, p => p.LookupKey!, StringComparer.Ordinal);
+        // A price being replaced gives its lookup key to the new price: configurations that list it must move too.
+        var replaced = changes.Where(c => c.Kind == ResourceKinds.Price && c.Action == ChangeAction.Replace).Select(c => c.StripeId!).ToHashSet(StringComparer.Ordinal);
+        var lookupKeys = state.Prices.Where(p => p.LookupKey is not null && !replaced.Contains(p.Id)).ToDictionary(p => p.Id, p => p.LookupKey!, StringComparer.Ordinal);
         var products = catalog.Products.ToDictionary(p => p.Id, StringComparer.Ordinal);
         IEnumerable<string> RecurringPrices(string productId) =>
             products.TryGetValue(productId, out var product) ? product.Prices.Where(p => p.IsRecurring && p.Active).Select(p => p.LookupKey) : [];

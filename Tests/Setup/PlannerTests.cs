@@ -102,6 +102,19 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_changed_price_interval_is_drift_too()
+    {
+        var yearly = BasicMonthly();
+        var plan = PlanFor(State(prices: [new Price
+        {
+            Id = yearly.Id, Active = true, Currency = "eur", LookupKey = "basic_monthly", Product = yearly.Product, Type = "recurring",
+            Recurring = new PriceRecurring { Interval = "year", IntervalCount = 1 }, UnitAmount = 1000, TaxBehavior = "unspecified", Metadata = yearly.Metadata,
+        }]));
+
+        Assert.Equal(new FieldChange("recurring.interval", "year", "month"), Assert.Single(plan.Drift).Field);
+    }
+
+    [Fact]
     public void With_replace_a_changed_price_becomes_a_replacement()
     {
         var plan = PlanFor(State(prices: [BasicMonthly(amount: 1200)]), replace: true);
