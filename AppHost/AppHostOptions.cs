@@ -27,14 +27,15 @@ public sealed class AppHostOptions
     public bool ShowHelp { get; set; }
 
     public static string Usage => """
-        Runs the Yapit billing stack: postgres, stripe-setup (one-shot), gateway, billing-worker.
+        Runs the Yapit billing stack: postgres, stripe (the Stripe emulator), stripe-setup (one-shot), gateway,
+        billing-worker.
 
         Usage: dotnet run --project AppHost [-- options]
 
           --gateway-port <port>     gateway HTTP port (default 5080)
           --worker-port <port>      billing-worker HTTP port (default 5081)
-          --data-dir <dir>          local state: Postgres cluster, generated keys (default <repo>/.data)
-          --fresh                   delete the local state first: an empty database
+          --data-dir <dir>          local state: Postgres cluster, Stripe emulator state, generated keys (default <repo>/.data)
+          --fresh                   delete the local state first: an empty database, an empty emulator, new keys
           --otlp-endpoint <url>     send telemetry to an OTLP endpoint, e.g. http://localhost:4317 (Aspire dashboard)
           --otlp-protocol <p>       grpc (default) or http/protobuf
           -h, --help                show this text

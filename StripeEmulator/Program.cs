@@ -18,4 +18,5 @@ app.UseEmulatorPipeline();
 app.MapOperatorApi();
 app.MapStripeApi();
 
+// Bad settings or an unreadable state file stop the start here, with a message that names them.
 app.Run();

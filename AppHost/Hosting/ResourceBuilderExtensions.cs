@@ -57,6 +57,13 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>Arguments evaluated right before the process starts, e.g. from another resource's endpoint (Aspire's callback overload).</summary>
+    public static IResourceBuilder<ProjectResource> WithArgs(this IResourceBuilder<ProjectResource> builder, Func<IEnumerable<string>> args)
+    {
+        builder.Resource.ArgsCallbacks.Add(args);
+        return builder;
+    }
+
     public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, string value) =>
         builder.WithEnvironment((context, _) =>
         {

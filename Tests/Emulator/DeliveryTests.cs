@@ -74,20 +74,20 @@ public sealed class DeliveryTests
     public async Task A_timeout_counts_as_a_failure_and_is_retried()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        receiver.Latency = before => before == 0 ? TimeSpan.FromSeconds(5) : TimeSpan.Zero;
+        receiver.Latency = before => before == 0 ? TimeSpan.FromSeconds(20) : TimeSpan.Zero;
         await using var emulator = await StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings
         {
             ForwardTo = receiver.Url,
-            DeliveryTimeout = TimeSpan.FromMilliseconds(300),
+            DeliveryTimeout = TimeSpan.FromSeconds(1),
         });
 
         await emulator.CreateClient().Products.CreateAsync(new ProductCreateOptions { Name = "Slow" }, cancellationToken: _ct);
         var attempts = await emulator.WaitForDeliveriesAsync(d => d.Any(a => a.Succeeded), cancellationToken: _ct);
 
-        Assert.Equal(2, attempts.Count);
-        Assert.Null(attempts[0].Status);
-        Assert.StartsWith("timed out", attempts[0].Error, StringComparison.Ordinal);
-        Assert.Equal((2, 200), (attempts[1].Attempt, attempts[1].Status));
+        Assert.Equal((1, null), (attempts[0].Attempt, attempts[0].Status));
+        Assert.StartsWith("timed out after 1 s", attempts[0].Error, StringComparison.Ordinal);
+        Assert.Equal((attempts.Count, 200), (attempts[^1].Attempt, attempts[^1].Status));
+        Assert.True(attempts.Count >= 2);
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public sealed class DeliveryTests
         var log = await emulator.WaitForDeliveriesAsync(d => d.Count >= 2 * ids.Count, cancellationToken: _ct);
 
         Assert.Equal(ids.Order(), received.Select(r => r.Event.ObjectId!).Distinct().Order());
-        Assert.All(received.GroupBy(r => r.Event.Id), copies => Assert.Equal(2, copies.Count()));
-        Assert.Equal(ids.Count, log.Count(d => d.Duplicate));
+        Assert.All(received.GroupBy(r => r.Event.Id), copies => Assert.True(copies.Count() >= 2));
+        Assert.Equal(ids.Count, log.Where(d => d.Duplicate).Select(d => d.EventId).Distinct().Count());
         Assert.All(received, r => WebhookSignature.Verify(r.Body, r.Signature, [emulator.WebhookSecret]));
     }
 }

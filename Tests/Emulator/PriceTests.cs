@@ -130,6 +130,23 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_products_default_price_cannot_be_archived_until_another_one_takes_its_place()
+    {
+        var stripe = await WithProductsAsync("plus");
+        var old = await stripe.Prices.CreateAsync(Monthly("plus", 1900), cancellationToken: _ct);
+        var replacement = await stripe.Prices.CreateAsync(Monthly("plus", 2100), cancellationToken: _ct);
+        await stripe.Products.UpdateAsync("plus", new ProductUpdateOptions { DefaultPrice = old.Id }, cancellationToken: _ct);
+
+        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.Prices.UpdateAsync(old.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct));
+        await stripe.Products.UpdateAsync("plus", new ProductUpdateOptions { DefaultPrice = replacement.Id }, cancellationToken: _ct);
+        var archived = await stripe.Prices.UpdateAsync(old.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct);
+
+        Assert.Equal((400, "active"), (refused.HttpStatus, refused.Error.Param));
+        Assert.Contains("default price", refused.Message, StringComparison.Ordinal);
+        Assert.False(archived.Active);
+    }
+
+    [Fact]
     public async Task Prices_are_filtered_by_product_active_type_and_lookup_keys_and_expand_their_products_in_lists()
     {
         var stripe = await WithProductsAsync("basic", "plus");

@@ -1,3 +1,4 @@
+using Yapit.AppHost;
 using Yapit.AppHost.Hosting;
 using Yapit.AppHost.Hosting.Resources;
 using Yapit.AppHost.Testing;
@@ -33,10 +34,32 @@ public sealed class StackTests(ITestOutputHelper output, Yapit.Tests.Infrastruct
             var connectionString = await app.GetConnectionStringAsync("billingdb", ct);
             Assert.Contains("Database=billingdb", connectionString, StringComparison.Ordinal);
 
+            // The Stripe emulator: healthy, forwarding to the gateway, its secret and the generated key handed on.
+            using var stripe = app.CreateHttpClient("stripe");
+            var webhookSecret = await stripe.GetStringAsync("/_emulator/webhook-secret", ct);
+            var stripePid = app.GetResource<ProjectResource>("stripe").ProcessId!.Value;
+            var gatewayPid = app.GetResource<ProjectResource>("gateway").ProcessId!.Value;
+            var stripeArgs = File.ReadAllText($"/proc/{stripePid}/cmdline").Split('\0');
+            Assert.Equal(new Uri(app.GetEndpoint("gateway"), "/v1/billing/webhook").ToString(), stripeArgs[Array.IndexOf(stripeArgs, "--forward-to") + 1]);
+            Assert.Equal(Path.Combine(dataDirectory, "stripe"), stripeArgs[Array.IndexOf(stripeArgs, "--state-dir") + 1]);
+            var parametersFile = Path.Combine(dataDirectory, "parameters.json");
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(parametersFile));
+            }
+            var secretKey = System.Text.Json.JsonDocument.Parse(File.ReadAllText(parametersFile)).RootElement.GetProperty("stripe-secret-key").GetString();
+            Assert.StartsWith("sk_test_", secretKey, StringComparison.Ordinal);
+            var gatewayEnvironment = File.ReadAllText($"/proc/{gatewayPid}/environ").Split('\0');
+            Assert.Contains($"Stripe__WebhookSecrets__0={webhookSecret}", gatewayEnvironment);
+            Assert.Contains($"Stripe__SecretKey={secretKey}", gatewayEnvironment);
+            Assert.Contains($"Stripe__ApiBase={app.GetEndpoint("stripe").ToString().TrimEnd('/')}", gatewayEnvironment);
+            Assert.Contains(app.GetEndpoint("stripe").ToString().TrimEnd('/'), StartupTable.Render(app), StringComparison.Ordinal);
+
             pids =
             [
                 app.GetResource<PostgresServerResource>("postgres").Server.ProcessId!.Value,
-                app.GetResource<ProjectResource>("gateway").ProcessId!.Value,
+                stripePid,
+                gatewayPid,
                 app.GetResource<ProjectResource>("billing-worker").ProcessId!.Value,
             ];
         }

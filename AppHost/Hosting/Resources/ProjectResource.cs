@@ -26,6 +26,9 @@ public sealed class ProjectResource : Resource
     public List<EndpointAnnotation> Endpoints { get; } = [];
     public List<string> Args { get; } = [];
 
+    /// <summary>Arguments known only once ports are allocated (another resource's URL), added after <see cref="Args"/> at start.</summary>
+    public List<Func<IEnumerable<string>>> ArgsCallbacks { get; } = [];
+
     /// <summary>Environment callbacks, run in order right before the process starts (after every wait).</summary>
     public List<Func<EnvironmentContext, CancellationToken, ValueTask>> EnvironmentCallbacks { get; } = [];
 
@@ -59,7 +62,7 @@ public sealed class ProjectResource : Resource
             await callback(environment, cancellationToken).ConfigureAwait(false);
         }
 
-        var spec = new ProcessSpec(DotnetHost.Path, [Project.AssemblyPath, .. Args])
+        var spec = new ProcessSpec(DotnetHost.Path, [Project.AssemblyPath, .. Args, .. ArgsCallbacks.SelectMany(callback => callback())])
         {
             WorkingDirectory = Project.ProjectDirectory,
             Environment = environment.Variables,

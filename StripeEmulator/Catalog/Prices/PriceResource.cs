@@ -103,6 +103,13 @@ internal static class PriceResource
         {
             throw StripeErrors.Invalid($"The tax_behavior of a price cannot change once it is '{current}'.", "tax_behavior");
         }
+        if (parameters.Bool("active") == false
+            && transaction.Find(ProductResource.Type, before["product"]!.GetValue<string>())?["default_price"]?.GetValue<string>() == id)
+        {
+            // Stripe's rule (the Terraform providers trip on it): archive a product's default price only after
+            // pointing the product at another one.
+            throw StripeErrors.Invalid("This price cannot be archived because it is the default price of its product.", "active");
+        }
         JsonObjects.Merge(after, parameters.Without("lookup_key", "transfer_lookup_key").Values);
         if (parameters.String("lookup_key") is { } lookupKey)
         {
