@@ -19,9 +19,10 @@ public static class AppHostRunner
 
         var builder = new DistributedApplicationBuilder(hosting);
         DistributedApplication app;
+        YapitStack.Generated generated;
         try
         {
-            YapitStack.Compose(builder, options);
+            generated = YapitStack.Compose(builder, options);
             app = builder.Build();
         }
         catch (DistributedApplicationException error)
@@ -60,7 +61,10 @@ public static class AppHostRunner
                 return 130;
             }
 
-            Console.WriteLine(StartupTable.Render(app));
+            Console.WriteLine(StartupTable.Render(app,
+            [
+                ("Admin API", $"Authorization: Bearer {generated.AdminApiKey}  (e.g. GET {app.GetEndpoint("gateway")}v1/admin/events?status=dead)"),
+            ]));
             await shutdown.Task.ConfigureAwait(false);
             await StopAsync(app).ConfigureAwait(false);
         }

@@ -13,10 +13,16 @@ public static class YapitStack
     /// <summary>The generated test key every service uses against the emulator, kept in parameters.json.</summary>
     public const string StripeSecretKeyParameter = "stripe-secret-key";
 
+    /// <summary>The generated key of the gateway's admin API, kept in parameters.json and printed at start.</summary>
+    public const string AdminApiKeyParameter = "admin-api-key";
+
     /// <summary>Where Stripe's webhooks reach the gateway.</summary>
     public const string WebhookPath = "/v1/billing/webhook";
 
-    public static void Compose(DistributedApplicationBuilder builder, AppHostOptions options)
+    /// <summary>Values the composition generated that a person (or a test) needs.</summary>
+    public sealed record Generated(string AdminApiKey);
+
+    public static Generated Compose(DistributedApplicationBuilder builder, AppHostOptions options)
     {
         var billingdb = AddBillingDatabase(builder, options);
         var parameters = new ParameterStore(Path.Combine(options.DataDirectory, ParameterStore.FileName));
@@ -26,7 +32,11 @@ public static class YapitStack
         var stripe = builder.AddProject("stripe", "StripeEmulator")
             .WithHttpHealthCheck("/_emulator/health");
 
+        var adminKey = parameters.GetOrCreate(AdminApiKeyParameter, ParameterStore.NewSecret);
+
+        // Applies the catalog to the emulator (its "local" environment values) and writes the plans table.
         var stripeSetup = builder.AddProject("stripe-setup", "StripeSetup")
+            .WithArgs("apply", "--env", "local")
             .WithReference(billingdb)
             .WithStripe(stripe, parameters)
             .WaitFor(billingdb);
@@ -37,6 +47,7 @@ public static class YapitStack
             .WithReference(billingdb)
             .WithStripe(stripe, parameters)
             .WithEnvironment("Stripe__WebhookSecrets__0", cancellationToken => PublishedWebhookSecretAsync(stripe.Resource, cancellationToken))
+            .WithEnvironment("Admin__ApiKey", adminKey)
             .WaitForCompletion(stripeSetup);
 
         builder.AddProject("billing-worker", "BillingWorker")
@@ -53,6 +64,7 @@ public static class YapitStack
             "--forward-to", new Uri(gateway.Resource.GetEndpoint().Url, WebhookPath).ToString(),
             "--state-dir", Path.Combine(options.DataDirectory, "stripe"),
         ]);
+        return new Generated(adminKey);
     }
 
     /// <summary><c>Stripe__ApiBase</c> and <c>Stripe__SecretKey</c>, and a wait until the emulator is healthy.</summary>

@@ -32,6 +32,10 @@ public sealed class ParameterStore(string path)
         }
     }
 
+    /// <summary>A random secret of 32 URL-safe characters (an API key).</summary>
+    public static string NewSecret() =>
+        RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 32);
+
     /// <summary>A Stripe test-mode secret key in Stripe's shape: <c>sk_test_</c> and 99 random letters and digits.</summary>
     public static string NewStripeTestKey() =>
         "sk_test_" + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 99);

@@ -36,10 +36,13 @@ public sealed class DistributedApplicationTestingBuilder
 
     public static DistributedApplicationTestingBuilder Create(Action<string>? log = null) => new(log);
 
+    /// <summary>What the composition generated (the admin key), once <see cref="Build"/> ran.</summary>
+    public YapitStack.Generated? Generated { get; private set; }
+
     public DistributedApplication Build()
     {
         var builder = new DistributedApplicationBuilder(Hosting);
-        YapitStack.Compose(builder, Options);
+        Generated = YapitStack.Compose(builder, Options);
         var app = builder.Build();
         app.OnDisposed(() =>
         {
