@@ -9,8 +9,12 @@ public sealed class AppHostOptions
     public const int DefaultGatewayPort = 5080;
     public const int DefaultWorkerPort = 5081;
 
+    /// <summary>The port stripe-mock uses; the emulator takes it by default.</summary>
+    public const int DefaultStripePort = 12111;
+
     public int GatewayPort { get; set; } = DefaultGatewayPort;
     public int WorkerPort { get; set; } = DefaultWorkerPort;
+    public int StripePort { get; set; } = DefaultStripePort;
 
     /// <summary>Holds the Postgres cluster and the generated parameters; kept between runs.</summary>
     public string DataDirectory { get; set; } = Path.Combine(ProjectMetadata.RepositoryRoot, ".data");
@@ -34,6 +38,7 @@ public sealed class AppHostOptions
 
           --gateway-port <port>     gateway HTTP port (default 5080)
           --worker-port <port>      billing-worker HTTP port (default 5081)
+          --stripe-port <port>      Stripe emulator HTTP port (default 12111)
           --data-dir <dir>          local state: Postgres cluster, Stripe emulator state, generated keys (default <repo>/.data)
           --fresh                   delete the local state first: an empty database, an empty emulator, new keys
           --otlp-endpoint <url>     send telemetry to an OTLP endpoint, e.g. http://localhost:4317 (Aspire dashboard)
@@ -71,6 +76,7 @@ public sealed class AppHostOptions
             {
                 case "--gateway-port": options.GatewayPort = Port(arg, Value()); break;
                 case "--worker-port": options.WorkerPort = Port(arg, Value()); break;
+                case "--stripe-port": options.StripePort = Port(arg, Value()); break;
                 case "--data-dir": options.DataDirectory = Path.GetFullPath(Value()); break;
                 case "--fresh": options.Fresh = true; break;
                 case "--otlp-endpoint": hosting.OtlpEndpoint = Url(arg, Value()); break;

@@ -30,6 +30,7 @@ public static class YapitStack
         // The Stripe emulator stands where a real deployment runs `stripe listen`: it publishes its signing
         // secret and forwards every event to the gateway.
         var stripe = builder.AddProject("stripe", "StripeEmulator")
+            .WithHttpEndpoint(options.StripePort)
             .WithHttpHealthCheck("/_emulator/health");
 
         var adminKey = parameters.GetOrCreate(AdminApiKeyParameter, ParameterStore.NewSecret);

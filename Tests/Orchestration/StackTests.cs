@@ -55,6 +55,31 @@ public sealed class StackTests(ITestOutputHelper output, Yapit.Tests.Infrastruct
             Assert.Contains($"Stripe__ApiBase={app.GetEndpoint("stripe").ToString().TrimEnd('/')}", gatewayEnvironment);
             Assert.Contains(app.GetEndpoint("stripe").ToString().TrimEnd('/'), StartupTable.Render(app), StringComparison.Ordinal);
 
+            // Signed events end to end: a catalog change in Stripe reaches the gateway, the inbox and the worker,
+            // which stops selling the plan interval; operators see the event through the admin API.
+            var stripeClient = new Yapit.StripeApi.StripeClient(new Yapit.StripeApi.StripeClientOptions { SecretKey = secretKey!, ApiBase = app.GetEndpoint("stripe") });
+            var price = (await stripeClient.Prices.ListAsync(new Yapit.StripeApi.Resources.Prices.PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
+            await stripeClient.Prices.UpdateAsync(price.Id, new Yapit.StripeApi.Resources.Prices.PriceUpdateOptions { Active = false }, cancellationToken: ct);
+            await using (var db = Npgsql.NpgsqlDataSource.Create(connectionString))
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                bool available;
+                do
+                {
+                    await Task.Delay(200, ct);
+                    await using var command = db.CreateCommand("SELECT monthly_available FROM billing.plans WHERE tier = 'plus'");
+                    available = (bool)(await command.ExecuteScalarAsync(ct))!;
+                }
+                while (available && DateTime.UtcNow < deadline);
+                Assert.False(available, "the worker marked Plus monthly unavailable");
+            }
+            using var admin = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/events?type=price.updated&status=done");
+            admin.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", builder.Generated!.AdminApiKey);
+            using var events = await gateway.SendAsync(admin, ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, events.StatusCode);
+            Assert.Contains("price.updated", await events.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+            Assert.Contains(builder.Generated.AdminApiKey, File.ReadAllText(parametersFile), StringComparison.Ordinal);
+
             pids =
             [
                 app.GetResource<PostgresServerResource>("postgres").Server.ProcessId!.Value,
