@@ -12,9 +12,13 @@ public sealed record PostgresInstallation(string BinDirectory)
     public string InitDb => Path.Combine(BinDirectory, "initdb");
     public string Postgres => Path.Combine(BinDirectory, "postgres");
 
-    public static PostgresInstallation? Find()
+    public static PostgresInstallation? Find() => Find(Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql");
+
+    /// <param name="pathVariable">A PATH value to search first.</param>
+    /// <param name="debianRoot">Where Debian installs versioned server binaries (<c>&lt;root&gt;/15/bin</c>).</param>
+    public static PostgresInstallation? Find(string? pathVariable, string debianRoot)
     {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var directory in (pathVariable ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             if (IsComplete(directory))
             {
@@ -24,7 +28,6 @@ public sealed record PostgresInstallation(string BinDirectory)
             }
         }
 
-        const string debianRoot = "/usr/lib/postgresql";
         if (Directory.Exists(debianRoot))
         {
             var newest = Directory.GetDirectories(debianRoot)
