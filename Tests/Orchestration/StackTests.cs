@@ -80,6 +80,16 @@ public sealed class StackTests(ITestOutputHelper output, Yapit.Tests.Infrastruct
             Assert.Contains("price.updated", await events.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
             Assert.Contains(builder.Generated.AdminApiKey, File.ReadAllText(parametersFile), StringComparison.Ordinal);
 
+            // No resource logs a secret: not the Stripe key, not the database password, not the admin key.
+            var password = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password!;
+            foreach (var resource in app.Resources)
+            {
+                var log = string.Join('\n', app.GetResourceLog(resource.Name));
+                Assert.DoesNotContain(secretKey!, log, StringComparison.Ordinal);
+                Assert.DoesNotContain(password, log, StringComparison.Ordinal);
+                Assert.DoesNotContain(builder.Generated.AdminApiKey, log, StringComparison.Ordinal);
+            }
+
             pids =
             [
                 app.GetResource<PostgresServerResource>("postgres").Server.ProcessId!.Value,
