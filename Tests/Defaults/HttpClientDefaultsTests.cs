@@ -136,4 +136,59 @@ public sealed class HttpClientDefaultsTests
         Assert.Equal(200, (int)response.StatusCode);
         Assert.True(times[1] - times[0] >= TimeSpan.FromMilliseconds(900), $"second attempt after {(times[1] - times[0]).TotalMilliseconds} ms");
     }
+
+    [Fact]
+    public async Task A_slow_attempt_times_out_and_the_next_one_is_tried()
+    {
+        var attempts = 0;
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/slow", async (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up on this attempt.
+                }
+            }
+            return Results.Text("fast now");
+        }));
+        using var host = HostWith(server.BaseAddress, ("HttpResilience:AttemptTimeout", "00:00:00.300"));
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        var body = await client.GetStringAsync(new Uri("http://gateway/slow"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("fast now", body);
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
+    public async Task A_failing_destination_opens_the_circuit_and_later_calls_fail_fast()
+    {
+        var attempts = 0;
+        await using var server = await LocalHttpServer.StartAsync(app => app.MapGet("/down", () =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Results.StatusCode(503);
+        }));
+        using var host = HostWith(server.BaseAddress,
+            ("HttpResilience:MaxRetryAttempts", "1"),
+            ("HttpResilience:CircuitBreakerMinimumThroughput", "2"),
+            ("HttpResilience:CircuitBreakerFailureRatio", "0.5"),
+            ("HttpResilience:CircuitBreakerBreakDuration", "00:00:30"));
+        var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        using (await client.GetAsync(new Uri("http://gateway/down"), ct))
+        {
+        }
+        var before = attempts;
+        await Assert.ThrowsAsync<Polly.CircuitBreaker.BrokenCircuitException>(() => client.GetAsync(new Uri("http://gateway/down"), ct));
+
+        Assert.Equal(2, before);
+        Assert.Equal(before, attempts); // the open circuit answered without calling the server
+    }
 }
