@@ -30,7 +30,9 @@ public static class CallBudgetBenchmark
     public static async Task<int> RunAsync(CallBudgetOptions options, CancellationToken cancellationToken)
     {
         var machine = MachineInfo.Capture();
+        var source = SourceVersion.Describe();
         Console.WriteLine($"machine: {machine}");
+        Console.WriteLine($"source: {source}");
 
         // Durability is not what this measures: fsync off keeps the plans-table writes out of the wall times.
         await using var postgres = await BenchPostgres.StartAsync(durable: false, cancellationToken);
@@ -61,7 +63,7 @@ public static class CallBudgetBenchmark
             File.Delete(generatedPath);
         }
 
-        var report = new Report(SourceVersion.Describe(), DateTime.UtcNow, machine, machine.LoadAverage, MachineInfo.Load(),
+        var report = new Report(source, DateTime.UtcNow, machine, machine.LoadAverage, MachineInfo.Load(),
             $"PostgreSQL {settings["server_version"]} ({(postgres.IsExternal ? "ConnectionStrings__billingdb" : "local throw-away cluster, fsync off")})", results);
         Print(report);
         var path = await ResultFile.WriteAsync("catalog-call-budget", report, options.ResultsDirectory, cancellationToken);

@@ -19,7 +19,7 @@ public static class IntakeBenchmark
     private const string SecretKey = "sk_test_yapit_bench_intake";
     private const string WebhookSecret = "whsec_yapit_bench_intake_secret";
 
-    public sealed record Phase(IntakeLoad.PhaseResult Result, string LoadBefore, CpuMeter.Usage Cpu, IReadOnlyList<string> PostgresLog);
+    public sealed record Phase(IntakeLoad.PhaseResult Result, string LoadBefore, CpuMeter.Usage Cpu, WaitEventSampler.Summary ServerWaits, IReadOnlyList<string> PostgresLog);
 
     public sealed record PgBenchPhase(PgBench.Result Result, string LoadBefore, CpuMeter.Usage Cpu, IReadOnlyList<string> PostgresLog);
 
@@ -49,6 +49,14 @@ public static class IntakeBenchmark
         }
         Console.WriteLine($"postgres: {string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"))}");
         var database = await postgres.CreateDatabaseAsync("intake", migrated: true, cancellationToken);
+        if (options.InboxStorage is { Length: > 0 } storage)
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync(cancellationToken);
+            await using var alter = new NpgsqlCommand($"ALTER TABLE billing.webhook_inbox SET ({storage})", connection);
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+            Console.WriteLine($"inbox: ALTER TABLE billing.webhook_inbox SET ({storage})");
+        }
 
         var gatewayAssembly = ProjectMetadata.For("Gateway").AssemblyPath;
         var gatewayBuild = gatewayAssembly.Contains("/release/", StringComparison.OrdinalIgnoreCase) ? "Release" : "Debug";
@@ -100,14 +108,19 @@ public static class IntakeBenchmark
             }
             var loadBefore = MachineInfo.Load();
             var before = CpuMeter.Take(groups);
+            var waits = WaitEventSampler.Start(database);
             var result = await run();
-            var phase = new Phase(result, loadBefore, CpuMeter.Between(before, CpuMeter.Take(groups)), BenchPostgres.LogBetween(started, DateTime.UtcNow));
+            var usage = CpuMeter.Between(before, CpuMeter.Take(groups));
+            var phase = new Phase(result, loadBefore, usage, await waits.StopAsync(), BenchPostgres.LogBetween(started, DateTime.UtcNow));
+            await waits.DisposeAsync();
             Console.WriteLine($"{result.Name}: {result.AcceptedPerSecond:0.0} accepted/s ({result.Accepted} accepted, {result.Failed} failed) in {result.Seconds:0.0} s; {result.Latency}");
             if (result.ServiceLatency is { } service)
             {
                 Console.WriteLine($"  service time (from the actual send): {service}; at most {result.MaxInFlight} in flight");
             }
             Console.WriteLine($"  load before {loadBefore}; {phase.Cpu}");
+            Console.WriteLine($"  server waits (active backends, {phase.ServerWaits.Samples} samples): {string.Join(", ", phase.ServerWaits.WaitShares.Select(w => $"{w.Key} {w.Value:0}%"))}; " +
+                $"busiest at {phase.ServerWaits.BusiestAtSeconds:0.0} s: {phase.ServerWaits.BusiestWaits}");
             Console.WriteLine($"  client GC: {result.ClientGc.Gen0}/{result.ClientGc.Gen1}/{result.ClientGc.Gen2} (gen 0/1/2), {result.ClientGc.PauseMs:0} ms paused; " +
                 $"stalls (requests over {IntakeLoad.StallThresholdMs} ms): {(result.Stalls.Count == 0 ? "none" : string.Join(", ", result.Stalls.Select(s => $"{s.Requests} at {s.AtSeconds:0.0} s (max {s.MaxMs:0} ms)")))}");
             PrintPostgresLog(phase.PostgresLog);

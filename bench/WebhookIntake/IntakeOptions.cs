@@ -4,8 +4,8 @@ namespace Yapit.Bench.WebhookIntake;
 
 /// <summary>
 /// <c>[--concurrency 16] [--senders N] [--duration 20] [--warmup 20] [--ramp 5] [--min-body 3072] [--max-body 8192]
-/// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--gateway-env KEY=VALUE]... [--npgsql "Key=Value;..."]</c>.
-/// The last three are for investigating: run the same gateway with a setting changed and compare.
+/// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--gateway-env KEY=VALUE]... [--npgsql "Key=Value;..."]
+/// [--inbox-storage "param=value,..."]</c>. The last four are for investigating: run with one setting changed and compare.
 /// </summary>
 public sealed record IntakeOptions
 {
@@ -40,6 +40,9 @@ public sealed record IntakeOptions
     /// <summary>Appended to the gateway's connection string (e.g. <c>Max Auto Prepare=5</c>).</summary>
     public string? NpgsqlSettings { get; init; }
 
+    /// <summary>Storage parameters set on billing.webhook_inbox before the run (e.g. <c>autovacuum_vacuum_insert_scale_factor=0.02</c>).</summary>
+    public string? InboxStorage { get; init; }
+
     public int PeakSenders => Senders ?? Concurrency;
 
     public static IntakeOptions Parse(string[] args)
@@ -64,8 +67,9 @@ public sealed record IntakeOptions
                 "--no-pgbench" => options with { SkipPgBench = true },
                 "--gateway-env" => options with { GatewayEnvironment = [.. options.GatewayEnvironment, Next()] },
                 "--npgsql" => options with { NpgsqlSettings = Next() },
+                "--inbox-storage" => options with { InboxStorage = Next() },
                 _ => throw new ArgumentException(
-                    $"unknown option '{args[i]}'; options: --concurrency N, --senders N, --duration S, --warmup S, --ramp S, --min-body B, --max-body B, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --gateway-env K=V, --npgsql SETTINGS"),
+                    $"unknown option '{args[i]}'; options: --concurrency N, --senders N, --duration S, --warmup S, --ramp S, --min-body B, --max-body B, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --gateway-env K=V, --npgsql SETTINGS, --inbox-storage PARAMS"),
             };
         }
         if (options.GatewayEnvironment.Any(e => !e.Contains('=', StringComparison.Ordinal)))
