@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -59,7 +60,7 @@ public sealed record InboxStats(long Pending, long Processing, long Dead, DateTi
 /// The durable inbox (<c>billing.webhook_inbox</c>), in SQL because it is the hot path: intake inserts, and the
 /// worker's claim, completion, retry and dead-lettering, plus the operators' list and replay.
 /// </summary>
-public sealed class InboxStore(NpgsqlDataSource dataSource)
+public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>? logger = null)
 {
     /// <summary>Postgres channel notified on every insert, so idle workers wake at once.</summary>
     public const string NotificationChannel = "billing_inbox";
@@ -67,21 +68,30 @@ public sealed class InboxStore(NpgsqlDataSource dataSource)
     /// <summary>Claims are serialised by this advisory lock, which makes "one event per object at a time" race-free.</summary>
     private const long ClaimLockKey = 0x59415049_54494E42; // "YAPITINB"
 
-    /// <summary>Inserts the event unless its id is already there; true when it was new. Committed when this returns.</summary>
+    private readonly InboxWakeUp _wakeUp = new(dataSource, logger);
+
+    /// <summary>The workers' wake-up after inserts (see <see cref="InboxWakeUp"/>).</summary>
+    public InboxWakeUp WakeUp => _wakeUp;
+
+    /// <summary>
+    /// Inserts the event unless its id is already there; true when it was new. Committed when this returns. The
+    /// workers are notified right after the commit, not inside the transaction (see <see cref="InboxWakeUp"/>).
+    /// </summary>
     public async Task<bool> InsertAsync(IncomingEvent incoming, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            WITH inserted AS (
-                INSERT INTO billing.webhook_inbox
-                    (event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload, traceparent, tracestate, source)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                ON CONFLICT (event_id) DO NOTHING
-                RETURNING event_id)
-            SELECT pg_notify('billing_inbox', event_id) FROM inserted
+            INSERT INTO billing.webhook_inbox
+                (event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload, traceparent, tracestate, source)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (event_id) DO NOTHING
             """);
         AddEventParameters(command, incoming);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        if (inserted)
+        {
+            _wakeUp.Signal();
+        }
+        return inserted;
     }
 
     /// <summary>

@@ -11,6 +11,12 @@ public sealed class WebhookIntakeOptions
     /// <summary>Larger bodies are refused with 413 before they are read whole.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Webhook inserts running at once (<c>Stripe__MaxConcurrentInserts</c>); more wait their turn (see
+    /// <see cref="WebhookInsertGate"/>). A few concurrent commits already share each WAL flush; more only add connections.
+    /// </summary>
+    public int MaxConcurrentInserts { get; set; } = 16;
+
     /// <summary>The secret key, only to learn whether this deployment is in test or live mode.</summary>
     public string? SecretKey { get; set; }
 }

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+using Yapit.AppHost.Hosting.Postgres;
+
+namespace Yapit.Bench.WebhookIntake;
+
+/// <summary>
+/// The yardstick: what Postgres itself reaches for a single-row INSERT of an inbox-sized row, measured with
+/// <c>pgbench</c> on the same server, at the same concurrency and for the same time as the intake. The payload
+/// (~5 KB of event JSON) is a pgbench variable, so in extended protocol it travels as a parameter and Postgres parses
+/// it as json on every insert, as it does for the gateway's insert.
+/// </summary>
+public static partial class PgBench
+{
+    /// <summary>What one pgbench run inserts into, and whether the statement also notifies like InboxStore.InsertAsync.</summary>
+    public sealed record Variant(string Name, string Table, bool Notify, string Description);
+
+    public static readonly IReadOnlyList<Variant> Variants =
+    [
+        new("inbox-like", InboxLikeTable, Notify: false, "INSERT into LIKE billing.webhook_inbox INCLUDING ALL (primary key + 4 indexes)"),
+        new("minimal", MinimalTable, Notify: false, "INSERT into the same columns with a primary key only"),
+        new("inbox-like+notify", InboxLikeTable, Notify: true, "the inbox INSERT with pg_notify in the same statement (how InboxStore.InsertAsync notified before InboxWakeUp)"),
+    ];
+
+    public sealed record Result(string Variant, string Description, int Clients, int Threads, int Seconds, string Protocol, long Transactions, double Tps, double LatencyAverageMs, double? LatencyStddevMs, long Failed);
+
+    /// <summary>A table like the inbox in everything (columns, defaults, checks, primary key and all four indexes).</summary>
+    public const string InboxLikeTable = "bench_inbox_like";
+
+    /// <summary>The bare minimum: the same columns but only the primary key.</summary>
+    public const string MinimalTable = "bench_insert_minimal";
+
+    public static async Task CreateTablesAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var create = new NpgsqlCommand($"""
+            DROP TABLE IF EXISTS public.{InboxLikeTable}, public.{MinimalTable};
+            CREATE TABLE public.{InboxLikeTable} (LIKE billing.webhook_inbox INCLUDING ALL);
+            CREATE TABLE public.{MinimalTable} (
+                event_id text PRIMARY KEY, event_type text NOT NULL, api_version text, livemode boolean NOT NULL,
+                stripe_created timestamptz NOT NULL, object_id text, object_type text, payload json NOT NULL,
+                traceparent text, tracestate text, source text NOT NULL DEFAULT 'webhook', status text NOT NULL DEFAULT 'pending',
+                attempts integer NOT NULL DEFAULT 0, next_attempt_at timestamptz NOT NULL DEFAULT now(),
+                received_at timestamptz NOT NULL DEFAULT now());
+            """, connection);
+        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<Result> RunAsync(
+        string connectionString, Variant variant, string payload, int clients, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var pgbench = Path.Combine((PostgresInstallation.Find() ?? throw new InvalidOperationException(PostgresInstallation.MissingMessage)).BinDirectory, "pgbench");
+        var script = Path.Combine(Path.GetTempPath(), $"yapit-bench-{Guid.NewGuid():N}.sql");
+        // The same statement shape as InboxStore.InsertAsync: a fresh text id, a few columns, the payload; with or
+        // without its pg_notify (on a channel nobody listens to).
+        const string insert = """
+            INSERT INTO public.{0} (event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload, traceparent, tracestate, source)
+                VALUES ('evt_' || replace(gen_random_uuid()::text, '-', ''), 'invoice.paid', '2026-10-28.endive', false, now(), 'in_1QxBench7Invoice0000001', 'invoice',
+                        :payload, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', NULL, 'webhook')
+                ON CONFLICT (event_id) DO NOTHING
+            """;
+        var statement = string.Format(CultureInfo.InvariantCulture, insert, variant.Table);
+        var sql = variant.Notify
+            ? $"WITH inserted AS (\n{statement}\n    RETURNING event_id)\nSELECT pg_notify('bench_inbox', event_id) FROM inserted;\n"
+            : statement + ";\n";
+        await File.WriteAllTextAsync(script, sql, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            var threads = Math.Min(clients, Environment.ProcessorCount);
+            var info = new ProcessStartInfo(pgbench)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[]
+            {
+                "-n", "-f", script, "-M", "extended", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", threads.ToString(CultureInfo.InvariantCulture),
+                "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-P", "5", "-D", "payload=" + payload,
+            })
+            {
+                info.ArgumentList.Add(argument);
+            }
+            info.Environment["PGHOST"] = builder.Host;
+            info.Environment["PGPORT"] = builder.Port.ToString(CultureInfo.InvariantCulture);
+            info.Environment["PGUSER"] = builder.Username;
+            info.Environment["PGPASSWORD"] = builder.Password;
+            info.Environment["PGDATABASE"] = builder.Database;
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("pgbench did not start");
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var text = await output.ConfigureAwait(false) + await errors.ConfigureAwait(false);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"pgbench exited with {process.ExitCode}:{Environment.NewLine}{text}");
+            }
+            return new Result(variant.Name, variant.Description, clients, threads, (int)duration.TotalSeconds, "extended",
+                long.Parse(Match(ProcessedPattern(), text), CultureInfo.InvariantCulture),
+                double.Parse(Match(TpsPattern(), text), CultureInfo.InvariantCulture),
+                double.Parse(Match(LatencyPattern(), text), CultureInfo.InvariantCulture),
+                StddevPattern().Match(text) is { Success: true } s ? double.Parse(s.Groups[1].Value, CultureInfo.InvariantCulture) : null,
+                FailedPattern().Match(text) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static string Match(Regex pattern, string text) =>
+        pattern.Match(text) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException($"pgbench printed no '{pattern}':{Environment.NewLine}{text}");
+
+    [GeneratedRegex(@"number of transactions actually processed: (\d+)")]
+    private static partial Regex ProcessedPattern();
+
+    [GeneratedRegex(@"number of failed transactions: (\d+)")]
+    private static partial Regex FailedPattern();
+
+    [GeneratedRegex(@"tps = ([\d.]+) \(without initial connection time\)")]
+    private static partial Regex TpsPattern();
+
+    [GeneratedRegex(@"latency average = ([\d.]+) ms")]
+    private static partial Regex LatencyPattern();
+
+    [GeneratedRegex(@"latency stddev = ([\d.]+) ms")]
+    private static partial Regex StddevPattern();
+}
