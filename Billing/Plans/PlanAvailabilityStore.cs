@@ -53,18 +53,55 @@ public sealed class PlanAvailabilityStore(NpgsqlDataSource dataSource)
         return intervals;
     }
 
-    /// <summary>Sets availability; true when it changed (so only a real change is logged).</summary>
-    public async Task<bool> SetAsync(string tier, string interval, bool available, string? reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-evaluates one interval under a lock on its plan row: the row is read again inside the transaction (so the
+    /// verdict is about the price the table holds now, not one stripe-setup has just replaced), <paramref name="decide"/>
+    /// reads Stripe, and the verdict is written before the lock is released. Concurrent evaluations of one plan (a
+    /// product event and a price event, say) therefore run one after the other and the later one sees Stripe's later
+    /// state. Returns whether availability changed, and the reason when it is now unavailable.
+    /// </summary>
+    /// <param name="decide">Given the current interval, the reason it cannot be sold, or null when it can.</param>
+    public async Task<(bool Changed, PlanInterval? Interval, string? Reason)> EvaluateAsync(
+        string tier, string interval, Func<PlanInterval, Task<string?>> decide, CancellationToken cancellationToken)
     {
         var prefix = interval == BillingIntervals.Yearly ? "yearly" : "monthly";
-        await using var command = dataSource.CreateCommand($"""
-            UPDATE billing.plans
-            SET {prefix}_available = $2, {prefix}_unavailable_reason = $3, updated_at = now()
-            WHERE tier = $1 AND ({prefix}_available, {prefix}_unavailable_reason) IS DISTINCT FROM ($2, $3)
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tier });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = available });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        PlanInterval? current = null;
+        await using (var select = new NpgsqlCommand($"""
+            SELECT tier, {prefix}_lookup_key, {prefix}_price_id, stripe_product_id, active, {prefix}_available, {prefix}_unavailable_reason
+            FROM billing.plans WHERE tier = $1
+            FOR UPDATE
+            """, connection, transaction))
+        {
+            select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tier });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+                current = new PlanInterval(reader.GetString(0), interval, S(1), S(2), S(3), reader.GetBoolean(4), reader.GetBoolean(5), S(6));
+            }
+        }
+        if (current is null || !current.PlanActive || current.LookupKey is null)
+        {
+            // Gone or retired since it was found: stripe-setup owns it now.
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (false, current, null);
+        }
+
+        var reason = await decide(current).ConfigureAwait(false);
+        var changed = current.Available != (reason is null) || current.UnavailableReason != reason;
+        if (changed)
+        {
+            await using var update = new NpgsqlCommand($"""
+                UPDATE billing.plans SET {prefix}_available = $2, {prefix}_unavailable_reason = $3, updated_at = now() WHERE tier = $1
+                """, connection, transaction);
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tier });
+            update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = reason is null });
+            update.Parameters.Add(new NpgsqlParameter { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (changed, current, reason);
     }
 }

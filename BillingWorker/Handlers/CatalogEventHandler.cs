@@ -33,29 +33,30 @@ public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilitySto
         }
 
         var intervals = await plans.FindAsync(priceIds, lookupKeys, productIds, cancellationToken).ConfigureAwait(false);
-        var products = new Dictionary<string, Product?>(StringComparer.Ordinal);
-        foreach (var interval in intervals.Where(i => i.PlanActive))
+        foreach (var found in intervals.Where(i => i.PlanActive))
         {
-            var reason = await ContradictionAsync(interval, products, cancellationToken).ConfigureAwait(false);
-            if (!await plans.SetAsync(interval.Tier, interval.Interval, reason is null, reason, cancellationToken).ConfigureAwait(false))
+            // Decided under the plan row's lock, from the row as it is now and Stripe as it is now.
+            var (changed, interval, reason) = await plans.EvaluateAsync(found.Tier, found.Interval,
+                current => ContradictionAsync(current, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (!changed)
             {
                 continue;
             }
             if (reason is null)
             {
                 logger.LogInformation("Plan {Tier} ({Interval}) is available again: price {PriceId} agrees with the plans table (event {EventId})",
-                    interval.Tier, interval.Interval, interval.PriceId, stripeEvent.Id);
+                    interval!.Tier, interval.Interval, interval.PriceId, stripeEvent.Id);
             }
             else
             {
                 logger.LogWarning("Plan {Tier} ({Interval}) is no longer sold: {Reason} (event {EventId}, {Origin}). Re-run stripe-setup apply to put the catalog back",
-                    interval.Tier, interval.Interval, reason, stripeEvent.Id, bySetup ? "by stripe-setup" : "outside stripe-setup");
+                    interval!.Tier, interval.Interval, reason, stripeEvent.Id, bySetup ? "by stripe-setup" : "outside stripe-setup");
             }
         }
     }
 
     /// <summary>Why Stripe's current state contradicts the plan interval, or null when it agrees.</summary>
-    private async Task<string?> ContradictionAsync(PlanInterval interval, Dictionary<string, Product?> products, CancellationToken cancellationToken)
+    private async Task<string?> ContradictionAsync(PlanInterval interval, CancellationToken cancellationToken)
     {
         if (interval.PriceId is null)
         {
@@ -81,17 +82,14 @@ public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilitySto
         var productId = price.Product?.Id ?? interval.ProductId;
         if (productId is not null)
         {
-            if (!products.TryGetValue(productId, out var product))
+            Product? product;
+            try
             {
-                try
-                {
-                    product = await stripe.Products.GetAsync(productId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-                catch (StripeException error) when (error.IsResourceMissing)
-                {
-                    product = null;
-                }
-                products[productId] = product;
+                product = await stripe.Products.GetAsync(productId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (StripeException error) when (error.IsResourceMissing)
+            {
+                product = null;
             }
             if (product is not { Active: true })
             {

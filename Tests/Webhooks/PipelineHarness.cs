@@ -115,6 +115,18 @@ public sealed class PipelineHarness : IAsyncDisposable
         return result;
     }
 
+    /// <summary>The plans table's availability with reasons, and the inbox, for failure messages.</summary>
+    public async Task<string> DescribePlansAsync()
+    {
+        await using var command = Database.CreateCommand("""
+            SELECT string_agg(format('%s monthly=%s (%s) yearly=%s (%s)', tier, monthly_available, monthly_unavailable_reason, yearly_available, yearly_unavailable_reason), '; ' ORDER BY tier)
+            FROM billing.plans WHERE stripe_product_id IS NOT NULL
+            """);
+        var plans = (string?)await command.ExecuteScalarAsync(CancellationToken.None);
+        var events = await Inbox.ListAsync(null, null, 500, CancellationToken.None);
+        return $"{plans}{Environment.NewLine}{string.Join(Environment.NewLine, events.Select(e => $"{e.ReceivedAt:HH:mm:ss.fff} {e.Id} {e.Type} {e.ObjectId} {e.Status} {e.ProcessedAt:HH:mm:ss.fff}"))}";
+    }
+
     public async ValueTask DisposeAsync()
     {
         Stripe.ForwardTo = null;

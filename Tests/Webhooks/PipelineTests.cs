@@ -60,7 +60,7 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
         await using var pipeline = await PipelineHarness.StartAsync(postgres);
         var client = pipeline.Stripe.CreateClient();
         await pipeline.WaitUntilProcessedAsync(minimum: 20);
-        Assert.All((await pipeline.AvailabilityAsync()).Values, Assert.True);
+        Assert.True((await pipeline.AvailabilityAsync()).Values.All(v => v), await pipeline.DescribePlansAsync());
 
         await ChangeCatalogOutsideSetupAsync(client);
         await WaitForAsync(async () => Same(await pipeline.AvailabilityAsync(), AfterOutsideChanges), "the worker reflects the outside changes");
@@ -77,7 +77,7 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
         var restore = await pipeline.Setup.ApplyAsync("--replace");
         Assert.True(restore.ExitCode == ExitCodes.Success, restore.ToString());
         await pipeline.WaitUntilProcessedAsync(minimum: 30);
-        Assert.All((await pipeline.AvailabilityAsync()).Values, Assert.True);
+        Assert.True((await pipeline.AvailabilityAsync()).Values.All(v => v), await pipeline.DescribePlansAsync());
         Assert.Contains("No changes.", (await pipeline.Setup.PlanAsync()).Output);
     }
 
