@@ -66,6 +66,25 @@ public sealed partial class EmulatorProcessTests : IDisposable
         Assert.DoesNotContain(lines, line => line.StartsWith("Ready!", StringComparison.Ordinal));
     }
 
+    // A process, not the in-process fixture: WebApplicationFactory may lose a failed start's exception to a race
+    // with the host's disposal, and a user meets this error as a process exit anyway.
+    [Fact]
+    public async Task A_corrupt_state_file_stops_the_start_naming_the_file_and_leaves_it_alone()
+    {
+        Directory.CreateDirectory(_stateDirectory);
+        var file = Path.Combine(_stateDirectory, "state.json");
+        await File.WriteAllTextAsync(file, "{ not json", _ct);
+        var lines = new ConcurrentQueue<string>();
+        await using var process = ManagedProcess.Start(EmulatorProcess.Spec(FreePort(), "--state-dir", _stateDirectory), (line, _) => lines.Enqueue(line));
+
+        var exitCode = await process.Exited.WaitAsync(TimeSpan.FromSeconds(30), _ct);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(lines, line => line.Contains($"The emulator's state file '{file}' could not be read", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.StartsWith("Ready!", StringComparison.Ordinal));
+        Assert.Equal("{ not json", await File.ReadAllTextAsync(file, _ct));
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -72,26 +72,4 @@ public sealed class PersistenceTests : IDisposable
         }
         Assert.Contains("\"Private\"", await File.ReadAllTextAsync(file, _ct), StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task A_corrupt_state_file_stops_the_start_naming_the_file()
-    {
-        Directory.CreateDirectory(_directory);
-        var file = Path.Combine(_directory, "state.json");
-        await File.WriteAllTextAsync(file, "{ not json", _ct);
-
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings { StateDirectory = _directory }));
-
-        var message = string.Join(" | ", Flatten(error).Select(e => e.Message));
-        Assert.Contains(file, message, StringComparison.Ordinal);
-        Assert.Equal("{ not json", await File.ReadAllTextAsync(file, _ct));
-    }
-
-    private static IEnumerable<Exception> Flatten(Exception error)
-    {
-        for (var current = error; current is not null; current = current.InnerException)
-        {
-            yield return current;
-        }
-    }
 }
