@@ -77,21 +77,63 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
     /// Inserts the event unless its id is already there; true when it was new. Committed when this returns. The
     /// workers are notified right after the commit, not inside the transaction (see <see cref="InboxWakeUp"/>).
     /// </summary>
-    public async Task<bool> InsertAsync(IncomingEvent incoming, CancellationToken cancellationToken)
+    public async Task<bool> InsertAsync(IncomingEvent incoming, CancellationToken cancellationToken) =>
+        (await InsertManyAsync([incoming], cancellationToken).ConfigureAwait(false)).Count == 1;
+
+    /// <summary>
+    /// Inserts the events in one statement and one transaction, skipping ids already there (or repeated in the
+    /// batch); returns the ids that were new. Committed when this returns, all or none: one commit and one WAL flush
+    /// for the whole batch is what lets the intake keep up with bursts (see <c>WebhookInboxWriter</c>).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> InsertManyAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
     {
+        if (events.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+        // One statement text for every batch size: the rows travel as one array per column.
         await using var command = dataSource.CreateCommand("""
             INSERT INTO billing.webhook_inbox
                 (event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload, traceparent, tracestate, source)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::text[], $7::text[], $8::json[], $9::text[], $10::text[], $11::text[])
             ON CONFLICT (event_id) DO NOTHING
+            RETURNING event_id
             """);
-        AddEventParameters(command, incoming);
-        var inserted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        if (inserted)
+        AddColumn(command, events, e => e.EventId, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.EventType, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.ApiVersion, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.Livemode, NpgsqlDbType.Boolean);
+        AddColumn(command, events, e => e.StripeCreated.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+        AddColumn(command, events, e => e.ObjectId, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.ObjectType, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.Payload, NpgsqlDbType.Json);
+        AddColumn(command, events, e => e.TraceParent, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.TraceState, NpgsqlDbType.Text);
+        AddColumn(command, events, e => e.Source, NpgsqlDbType.Text);
+
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                inserted.Add(reader.GetString(0));
+            }
+        }
+        if (inserted.Count > 0)
         {
             _wakeUp.Signal();
         }
         return inserted;
+    }
+
+    private static void AddColumn<T>(NpgsqlCommand command, IReadOnlyList<IncomingEvent> events, Func<IncomingEvent, T> column, NpgsqlDbType type)
+    {
+        var values = new T[events.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = column(events[i]);
+        }
+        command.Parameters.Add(new NpgsqlParameter<T[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | type });
     }
 
     /// <summary>
@@ -310,21 +352,6 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
                 return total;
             }
         }
-    }
-
-    private static void AddEventParameters(NpgsqlCommand command, IncomingEvent e)
-    {
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.EventId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.EventType });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.ApiVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = e.Livemode });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = e.StripeCreated });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.ObjectId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.ObjectType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Payload, NpgsqlDbType = NpgsqlDbType.Json });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.TraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.TraceState ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Source });
     }
 
     private static InboxEntry ReadEntry(NpgsqlDataReader reader) => new(

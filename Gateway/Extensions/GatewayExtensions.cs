@@ -13,7 +13,7 @@ public static class GatewayExtensions
         builder.AddBillingDatabase();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<InboxStore>();
-        builder.Services.AddSingleton<WebhookInsertGate>();
+        builder.Services.AddSingleton<WebhookInboxWriter>();
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -30,8 +30,7 @@ public static class WebhookApi
 
     public static async Task<IResult> ReceiveAsync(
         HttpContext context,
-        InboxStore inbox,
-        WebhookInsertGate gate,
+        WebhookInboxWriter writer,
         IOptions<WebhookIntakeOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
@@ -90,7 +89,7 @@ public static class WebhookApi
             activity?.TraceStateString ?? context.Request.Headers["tracestate"].FirstOrDefault());
         try
         {
-            var inserted = await gate.RunAsync(() => inbox.InsertAsync(incoming, cancellationToken), cancellationToken);
+            var inserted = await writer.InsertAsync(incoming, cancellationToken);
             WebhookTelemetry.Count(inserted ? WebhookTelemetry.Outcomes.Accepted : WebhookTelemetry.Outcomes.Duplicate, envelope.Type);
             logger.LogDebug("Stripe event {EventId} ({EventType}, {ObjectId}) {Outcome}", envelope.Id, envelope.Type, envelope.ObjectId, inserted ? "stored" : "already stored");
             return TypedResults.Ok(new WebhookReceipt(inserted ? "accepted" : "duplicate"));

@@ -12,10 +12,13 @@ public sealed class WebhookIntakeOptions
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// Webhook inserts running at once (<c>Stripe__MaxConcurrentInserts</c>); more wait their turn (see
-    /// <see cref="WebhookInsertGate"/>). A few concurrent commits already share each WAL flush; more only add connections.
+    /// Inbox inserts running at once (<c>Stripe__MaxConcurrentInserts</c>), each a batch of the webhooks that queued
+    /// while the others committed (see <see cref="WebhookInboxWriter"/>). More only add connections.
     /// </summary>
-    public int MaxConcurrentInserts { get; set; } = 16;
+    public int MaxConcurrentInserts { get; set; } = 4;
+
+    /// <summary>Most webhooks in one insert (<c>Stripe__MaxInsertBatch</c>).</summary>
+    public int MaxInsertBatch { get; set; } = 64;
 
     /// <summary>The secret key, only to learn whether this deployment is in test or live mode.</summary>
     public string? SecretKey { get; set; }

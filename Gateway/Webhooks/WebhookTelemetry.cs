@@ -1,12 +1,19 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Yapit.Gateway.Webhooks;
 
-/// <summary>Counts every delivery Stripe makes by what became of it.</summary>
+/// <summary>Counts every delivery Stripe makes by what became of it, and traces the inbox inserts.</summary>
 public static class WebhookTelemetry
 {
     public const string MeterName = "Yapit.Webhooks.Intake";
     private static readonly Meter Meter = new(MeterName);
+    public static readonly ActivitySource Source = new(MeterName);
+
+    public static readonly Histogram<int> InsertBatchSize = Meter.CreateHistogram<int>(
+        "yapit.webhooks.insert_batch_size", unit: "{event}",
+        description: "Webhooks committed together in one inbox insert.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
 
     public static readonly Counter<long> Received = Meter.CreateCounter<long>(
         "yapit.webhooks.received", unit: "{event}",

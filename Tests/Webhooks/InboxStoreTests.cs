@@ -39,6 +39,35 @@ public sealed class InboxStoreTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task A_batch_stores_its_new_events_whole_and_skips_ids_already_there_or_repeated()
+    {
+        var (inbox, db) = await NewInboxAsync();
+        await using var _ = db;
+        var ct = TestContext.Current.CancellationToken;
+        var stored = Event(created: DateTimeOffset.FromUnixTimeSeconds(1_790_000_200));
+        await inbox.InsertAsync(stored, ct);
+        var bare = Event(objectId: null) with { ApiVersion = null, ObjectType = null, TraceParent = null, Source = "backfill", StripeCreated = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000).ToOffset(TimeSpan.FromHours(2)) };
+        var full = Event("price_9", created: DateTimeOffset.FromUnixTimeSeconds(1_790_000_100)) with { TraceState = "vendor=1" };
+
+        var inserted = await inbox.InsertManyAsync([stored, bare, full, bare], ct);
+
+        Assert.Equal([bare.EventId, full.EventId], inserted.Order());
+        await using var read = db.CreateCommand("""
+            SELECT event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload::text, traceparent, tracestate, source
+            FROM billing.webhook_inbox ORDER BY event_id
+            """);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        var rows = new List<IncomingEvent>();
+        while (await reader.ReadAsync(ct))
+        {
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            rows.Add(new IncomingEvent(reader.GetString(0), reader.GetString(1), Text(2), reader.GetBoolean(3), reader.GetFieldValue<DateTimeOffset>(4),
+                Text(5), Text(6), reader.GetString(7), Text(8), Text(9), reader.GetString(10)));
+        }
+        Assert.Equal([stored, bare with { StripeCreated = bare.StripeCreated.ToUniversalTime() }, full], rows);
+    }
+
+    [Fact]
     public async Task Two_events_of_one_object_are_never_claimed_at_once()
     {
         var (inbox, db) = await NewInboxAsync();

@@ -168,7 +168,9 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
 
         var intake = Assert.Single(trace.Where(i => i.Scope == "Microsoft.AspNetCore" && i.Attributes.GetValueOrDefault("url.path") == "/v1/billing/webhook").DistinctBy(i => i.SpanId));
         Assert.Equal("POST /v1/billing/webhook", intake.Name);
-        Assert.Contains(trace, i => i.Scope == "Npgsql" && i.ParentSpanId == intake.SpanId); // the inbox insert
+        var insert = Assert.Single(trace.Where(i => i.Scope == "Yapit.Webhooks.Intake" && i.Name == "inbox insert").DistinctBy(i => i.SpanId));
+        Assert.Equal(intake.SpanId, insert.ParentSpanId); // the batch that carried this event (alone here) continues its request
+        Assert.Contains(trace, i => i.Scope == "Npgsql" && i.ParentSpanId == insert.SpanId); // the INSERT itself
         Assert.Equal(intake.SpanId, processing.ParentSpanId); // processing continues the intake request
         Assert.Contains(trace, i => i.Scope == "Yapit.StripeApi" && i.Name == "stripe GET /v1/prices/{id}"); // the worker's re-read
         Assert.Equal(priceId, processing.Attributes["stripe.object_id"]);
