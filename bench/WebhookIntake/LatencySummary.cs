@@ -21,5 +21,8 @@ public sealed record LatencySummary(long Count, double MeanMs, double P50Ms, dou
         return new LatencySummary(sorted.Length, Math.Round(sorted.Average(t => t * 1000.0 / Stopwatch.Frequency), 3), At(50), At(90), At(99), At(99.9), Ms(sorted[^1]));
     }
 
+    public static LatencySummary FromMicroseconds(List<long> microseconds) =>
+        FromTimestamps(microseconds.ConvertAll(us => (long)Math.Round(us * (Stopwatch.Frequency / 1_000_000.0))));
+
     public override string ToString() => $"p50 {P50Ms:0.00} ms, p90 {P90Ms:0.00} ms, p99 {P99Ms:0.00} ms, p99.9 {P999Ms:0.00} ms, max {MaxMs:0.00} ms (mean {MeanMs:0.00} ms, n={Count})";
 }

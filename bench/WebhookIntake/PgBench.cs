@@ -24,7 +24,19 @@ public static partial class PgBench
         new("inbox-like+notify", InboxLikeTable, Notify: true, "the inbox INSERT with pg_notify in the same statement (how InboxStore.InsertAsync notified before InboxWakeUp)"),
     ];
 
-    public sealed record Result(string Variant, string Description, int Clients, int Threads, int Seconds, string Protocol, long Transactions, double Tps, double LatencyAverageMs, double? LatencyStddevMs, long Failed);
+    /// <summary>
+    /// The latency yardstick: the inbox-like INSERT at a fixed rate (<c>-R</c>, open loop; pgbench then measures each
+    /// latency from the scheduled start, as the intake's half-peak phase does), every latency logged (<c>-l</c>).
+    /// </summary>
+    public static readonly Variant InboxLikeAtRate =
+        new("inbox-like at rate", AtRateTable, Notify: false, "the inbox-like INSERT at the intake's half-peak rate, open loop, every latency logged");
+
+    /// <summary>Starts as a copy of the inbox as the half-peak phase found it, so autovacuum comes due alike.</summary>
+    public const string AtRateTable = "bench_inbox_at_rate";
+
+    /// <param name="Latency">Exact percentiles from pgbench's per-transaction log; only for runs at a fixed rate.</param>
+    public sealed record Result(string Variant, string Description, int Clients, int Threads, int Seconds, string Protocol, long Transactions, double Tps, double LatencyAverageMs, double? LatencyStddevMs, long Failed,
+        double? Rate = null, LatencySummary? Latency = null);
 
     /// <summary>A table like the inbox in everything (columns, defaults, checks, primary key and all four indexes).</summary>
     public const string InboxLikeTable = "bench_inbox_like";
@@ -49,11 +61,35 @@ public static partial class PgBench
         await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The at-rate table as the intake's half-peak ramp found the inbox: the same first <paramref name="rows"/> rows,
+    /// then vacuumed and checkpointed. Its insert-triggered autovacuum (20% growth) then comes due during the run,
+    /// as the inbox's did during the half-peak phase; a fresh or larger table would spare pgbench that pass.
+    /// </summary>
+    public static async Task CreateAtRateTableAsync(string connectionString, long rows, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var sql in new[]
+        {
+            $"DROP TABLE IF EXISTS public.{AtRateTable}",
+            $"CREATE TABLE public.{AtRateTable} (LIKE billing.webhook_inbox INCLUDING ALL)",
+            $"INSERT INTO public.{AtRateTable} SELECT * FROM billing.webhook_inbox ORDER BY received_at LIMIT {rows.ToString(CultureInfo.InvariantCulture)}",
+            $"VACUUM (ANALYZE) public.{AtRateTable}",
+            "CHECKPOINT",
+        })
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public static async Task<Result> RunAsync(
-        string connectionString, Variant variant, string payload, int clients, TimeSpan duration, CancellationToken cancellationToken)
+        string connectionString, Variant variant, string payload, int clients, TimeSpan duration, CancellationToken cancellationToken, double? rate = null)
     {
         var pgbench = Path.Combine((PostgresInstallation.Find() ?? throw new InvalidOperationException(PostgresInstallation.MissingMessage)).BinDirectory, "pgbench");
-        var script = Path.Combine(Path.GetTempPath(), $"yapit-bench-{Guid.NewGuid():N}.sql");
+        var workDirectory = Directory.CreateTempSubdirectory("yapit-pgbench-").FullName;
+        var script = Path.Combine(workDirectory, "insert.sql");
         // The same statement shape as InboxStore.InsertAsync: a fresh text id, a few columns, the payload; with or
         // without its pg_notify (on a channel nobody listens to).
         const string insert = """
@@ -85,6 +121,13 @@ public static partial class PgBench
             {
                 info.ArgumentList.Add(argument);
             }
+            if (rate is { } perSecond)
+            {
+                foreach (var argument in new[] { "-R", perSecond.ToString("0.###", CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(workDirectory, "latency") })
+                {
+                    info.ArgumentList.Add(argument);
+                }
+            }
             info.Environment["PGHOST"] = builder.Host;
             info.Environment["PGPORT"] = builder.Port.ToString(CultureInfo.InvariantCulture);
             info.Environment["PGUSER"] = builder.Username;
@@ -104,12 +147,35 @@ public static partial class PgBench
                 double.Parse(Match(TpsPattern(), text), CultureInfo.InvariantCulture),
                 double.Parse(Match(LatencyPattern(), text), CultureInfo.InvariantCulture),
                 StddevPattern().Match(text) is { Success: true } s ? double.Parse(s.Groups[1].Value, CultureInfo.InvariantCulture) : null,
-                FailedPattern().Match(text) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+                FailedPattern().Match(text) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
+                rate, rate is null ? null : ReadLatencyLogs(workDirectory));
         }
         finally
         {
-            File.Delete(script);
+            Directory.Delete(workDirectory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// pgbench's per-transaction logs (one file per thread): <c>client_id transaction_no time script_no time_epoch
+    /// time_us [schedule_lag]</c>, where <c>time</c> is the latency in microseconds (from the scheduled start under -R).
+    /// </summary>
+    private static LatencySummary ReadLatencyLogs(string directory)
+    {
+        var microseconds = new List<long>();
+        foreach (var file in Directory.EnumerateFiles(directory, "latency.*"))
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // "skipped" or "failed" in place of a time: none without --latency-limit, and failures are counted apart.
+                if (fields.Length >= 3 && long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var latency))
+                {
+                    microseconds.Add(latency);
+                }
+            }
+        }
+        return LatencySummary.FromMicroseconds(microseconds);
     }
 
     private static string Match(Regex pattern, string text) =>
