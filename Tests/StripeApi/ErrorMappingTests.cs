@@ -128,8 +128,9 @@ public sealed class ErrorMappingTests
         }).Customers.GetAsync("cus_1", cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.True(error.IsConnectionFailure);
-        Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, stub.Requests.Count);
+        // The client's own count: a busy stub may not have read the second request before the client gave up on it.
+        Assert.Contains("timed out (after 2 attempt(s))", error.Message, StringComparison.Ordinal);
+        Assert.InRange(stub.Requests.Count, 1, 2);
     }
 
     [Fact]
