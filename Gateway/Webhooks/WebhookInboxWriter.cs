@@ -53,28 +53,58 @@ public sealed class WebhookInboxWriter
     {
         var pending = new Pending(incoming, Activity.Current?.Context ?? default);
         _queue.Enqueue(pending);
-        StartWriterIfIdle();
-        return pending.Answer.Task.WaitAsync(cancellationToken);
+        // With a slot free, this request writes itself (with whatever queued alongside) and saves two thread hops;
+        // the write goes on even if the request stops waiting, since other requests' events may be in it.
+        var answer = TryTakeSlot() ? LeadAsync(pending) : pending.Answer.Task;
+        return answer.WaitAsync(cancellationToken);
     }
 
-    private void StartWriterIfIdle()
+    private bool TryTakeSlot()
     {
-        while (!_queue.IsEmpty)
+        while (true)
         {
             var writers = Volatile.Read(ref _writers);
             if (writers >= _maxWriters)
             {
-                return; // a busy writer takes the queue when its insert is done
+                return false; // a busy writer takes the queue when its insert is done
             }
             if (Interlocked.CompareExchange(ref _writers, writers + 1, writers) == writers)
             {
-                // Without the request's execution context: a writer's later batches belong to other requests' traces.
-                using (ExecutionContext.SuppressFlow())
-                {
-                    _ = Task.Run(WriteUntilEmptyAsync);
-                }
-                return;
+                return true;
             }
+        }
+    }
+
+    private async Task<bool> LeadAsync(Pending own)
+    {
+        try
+        {
+            while (!own.Answer.Task.IsCompleted && TakeBatch() is { Count: > 0 } batch)
+            {
+                await WriteAsync(batch).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Events that queued meanwhile keep the slot, in a background writer; otherwise the slot is freed.
+            if (!_queue.IsEmpty)
+            {
+                RunInBackground();
+            }
+            else
+            {
+                ReleaseSlot();
+            }
+        }
+        return await own.Answer.Task.ConfigureAwait(false);
+    }
+
+    private void RunInBackground()
+    {
+        // Without the request's execution context: a writer's later batches belong to other requests' traces.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(WriteUntilEmptyAsync);
         }
     }
 
@@ -82,27 +112,35 @@ public sealed class WebhookInboxWriter
     {
         try
         {
-            var batch = new List<Pending>(_maxBatch);
-            while (true)
+            while (TakeBatch() is { Count: > 0 } batch)
             {
-                batch.Clear();
-                while (batch.Count < _maxBatch && _queue.TryDequeue(out var pending))
-                {
-                    batch.Add(pending);
-                }
-                if (batch.Count == 0)
-                {
-                    return;
-                }
                 await WriteAsync(batch).ConfigureAwait(false);
             }
         }
         finally
         {
-            Interlocked.Decrement(ref _writers);
-            // An event queued after this writer's last look, while every writer was busy, would otherwise wait forever.
-            StartWriterIfIdle();
+            ReleaseSlot();
         }
+    }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _writers);
+        // An event queued after this writer's last look, while every slot was taken, would otherwise wait forever.
+        if (!_queue.IsEmpty && TryTakeSlot())
+        {
+            RunInBackground();
+        }
+    }
+
+    private List<Pending> TakeBatch()
+    {
+        var batch = new List<Pending>(Math.Min(_maxBatch, 16));
+        while (batch.Count < _maxBatch && _queue.TryDequeue(out var pending))
+        {
+            batch.Add(pending);
+        }
+        return batch;
     }
 
     private async Task WriteAsync(List<Pending> batch)
