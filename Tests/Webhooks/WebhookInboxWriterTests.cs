@@ -96,7 +96,11 @@ public sealed class WebhookInboxWriterTests
         Assert.Equal(2, insert.MostAtOnce);
         Assert.All(insert.Batches, b => Assert.InRange(b.Count, 1, 5));
         Assert.Equal(events.Select(e => e.EventId).Order(), insert.Batches.SelectMany(b => b).Order());
-        Assert.Equal([1, 1, 2, 5, 5], insert.Batches.Select(b => b.Count).Order()); // the twelve queued meanwhile: 5, 5, 2
+        Assert.Contains([events[0].EventId], insert.Batches);
+        Assert.Contains([events[1].EventId], insert.Batches);
+        // The twelve queued meanwhile: 5 and 5, then the last 2 together or split between the two writers.
+        var queued = insert.Batches.Where(b => b.Count > 1 || !events.Take(2).Any(e => e.EventId == b[0])).Select(b => b.Count).Order().ToList();
+        Assert.True(queued.SequenceEqual([2, 5, 5]) || queued.SequenceEqual([1, 1, 5, 5]), $"batches of the queued events: {string.Join(", ", queued)}");
     }
 
     [Fact]
