@@ -143,19 +143,33 @@ public static class IntakeBenchmark
         await PgBench.CreateTablesAsync(database, cancellationToken);
         var payload = StripeEventBodies.Sample((options.MinBodyBytes + options.MaxBodyBytes) / 2, seed: 1);
         var pgbench = new List<PgBenchPhase>();
-        foreach (var variant in options.SkipPgBench ? [] : PgBench.Variants)
+        async Task<PgBenchPhase> MeasurePgBenchAsync(PgBench.Variant variant, bool cleanStart, double? rate = null)
         {
             var started = DateTime.UtcNow;
-            await CleanStartAsync(database, cancellationToken);
+            if (cleanStart)
+            {
+                await CleanStartAsync(database, cancellationToken);
+            }
             var loadBefore = MachineInfo.Load();
             var before = CpuMeter.Take(groups);
-            var result = await PgBench.RunAsync(database, variant, payload, options.Concurrency, options.Duration, cancellationToken);
+            var result = await PgBench.RunAsync(database, variant, payload, options.Concurrency, options.Duration, cancellationToken, rate);
             var phase = new PgBenchPhase(result, loadBefore, CpuMeter.Between(before, CpuMeter.Take(groups)), BenchPostgres.LogBetween(started, DateTime.UtcNow));
             pgbench.Add(phase);
+            return phase;
+        }
+        static void PrintPgBenchDetails(PgBenchPhase phase)
+        {
+            Console.WriteLine($"  load before {phase.LoadBefore}; {phase.Cpu}");
+            PrintPostgresLog(phase.PostgresLog);
+        }
+
+        foreach (var variant in options.SkipPgBench ? [] : PgBench.Variants)
+        {
+            var phase = await MeasurePgBenchAsync(variant, cleanStart: true);
+            var result = phase.Result;
             Console.WriteLine($"pgbench {variant.Name} ({variant.Description}): {result.Tps:0.0} tps ({result.Transactions} inserts, {result.Failed} failed), " +
                 $"latency average {result.LatencyAverageMs:0.00} ms; payload {payload.Length} bytes, -c {result.Clients} -j {result.Threads} -T {result.Seconds} -M {result.Protocol}");
-            Console.WriteLine($"  load before {loadBefore}; {phase.Cpu}");
-            PrintPostgresLog(phase.PostgresLog);
+            PrintPgBenchDetails(phase);
         }
 
         // The latency target's yardstick: Postgres alone at the same rate, into a copy of the inbox as the ramp found
@@ -164,16 +178,11 @@ public static class IntakeBenchmark
         if (!options.SkipPgBench)
         {
             await PgBench.CreateAtRateTableAsync(database, warmup.Result.Accepted + peak.Result.Accepted, cancellationToken);
-            await PgBench.RunAsync(database, PgBench.InboxLikeAtRate, payload, options.Concurrency, options.Ramp, cancellationToken, rate: halfRate);
-            var started = DateTime.UtcNow;
-            var loadBefore = MachineInfo.Load();
-            var before = CpuMeter.Take(groups);
-            var result = await PgBench.RunAsync(database, PgBench.InboxLikeAtRate, payload, options.Concurrency, options.Duration, cancellationToken, rate: halfRate);
-            atHalfRate = new PgBenchPhase(result, loadBefore, CpuMeter.Between(before, CpuMeter.Take(groups)), BenchPostgres.LogBetween(started, DateTime.UtcNow));
-            pgbench.Add(atHalfRate);
+            await PgBench.RunAsync(database, PgBench.InboxLikeAtRate, payload, options.Concurrency, options.Ramp, cancellationToken, halfRate);
+            atHalfRate = await MeasurePgBenchAsync(PgBench.InboxLikeAtRate, cleanStart: false, halfRate);
+            var result = atHalfRate.Result;
             Console.WriteLine($"pgbench {result.Variant} ({halfRate:0.0}/s after a {options.Ramp.TotalSeconds:0} s ramp, -c {result.Clients} -j {result.Threads} -T {result.Seconds}): {result.Tps:0.0} tps; {result.Latency}");
-            Console.WriteLine($"  load before {loadBefore}; {atHalfRate.Cpu}");
-            PrintPostgresLog(atHalfRate.PostgresLog);
+            PrintPgBenchDetails(atHalfRate);
         }
 
         Targets? targets = null;
