@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Net;
+using System.Net.Sockets;
 using Yapit.StripeApi.Webhooks;
 
 namespace Yapit.Bench.WebhookIntake;
@@ -9,23 +10,16 @@ namespace Yapit.Bench.WebhookIntake;
 /// Sends signed events to the gateway the way Stripe does (one POST per event, JSON body, Stripe-Signature) and
 /// records every request: closed loop (N senders back to back: the peak rate) or open loop (requests started on a
 /// fixed schedule whatever the answers do: latency at a given rate, measured from the scheduled start so a stall is
-/// not hidden by the senders waiting for it).
+/// not hidden by the senders waiting for it). Each sender is a thread with its own keep-alive connection
+/// (<see cref="WebhookConnection"/>), as each pgbench client is one connection.
 /// </summary>
-public sealed class IntakeLoad(Uri webhookUrl, string secret, StripeEventBodies bodies, string runTag) : IDisposable
+public sealed class IntakeLoad(IPEndPoint gateway, string path, string secret, StripeEventBodies bodies, string runTag) : IDisposable
 {
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        MaxConnectionsPerServer = 512,
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+    /// <summary>Open-loop senders: more than the half-peak phase ever had in flight (30-90 in a stall), so a stall
+    /// delays requests only as much as the gateway does, not for want of a sender.</summary>
+    public const int OpenLoopSenders = 256;
 
-    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private readonly ConcurrentBag<WebhookConnection> _connections = [];
     private long _sequence;
 
     /// <summary>Every event the gateway answered 200 "accepted" for, in any phase: what the inbox must hold.</summary>
@@ -56,120 +50,131 @@ public sealed class IntakeLoad(Uri webhookUrl, string secret, StripeEventBodies 
         public long Accepted;
         public long Duplicates;
         public long Failed;
-        public ConcurrentDictionary<string, long> Failures { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, long> Failures { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary><paramref name="senders"/> loops, each sending its next event as soon as the previous one is answered.</summary>
-    public async Task<PhaseResult> ClosedLoopAsync(string name, int senders, TimeSpan duration, CancellationToken cancellationToken)
+    public Task<PhaseResult> ClosedLoopAsync(string name, int senders, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var recorders = Enumerable.Range(0, senders).Select(_ => new Recorder()).ToArray();
         var gc = GcCounts();
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(recorders.Select(recorder => Task.Run(async () =>
+        return RunSendersAsync(senders, (connection, recorder) =>
         {
             while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
             {
                 var begin = Stopwatch.GetTimestamp();
-                await SendAsync(recorder, cancellationToken).ConfigureAwait(false);
+                Send(connection, recorder);
                 recorder.Starts.Add(begin);
                 recorder.Latencies.Add(Stopwatch.GetTimestamp() - begin);
             }
-        }, cancellationToken))).ConfigureAwait(false);
-        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return Summarise(name, start, seconds, recorders, withServiceLatency: false, targetRate: null, maxInFlight: senders, gc);
+        }, recorders => Summarise(name, start, Stopwatch.GetElapsedTime(start).TotalSeconds, recorders, withServiceLatency: false, targetRate: null, maxInFlight: senders, gc));
     }
 
-    /// <summary>Starts one request every 1/<paramref name="rate"/> s for <paramref name="duration"/>, without waiting for answers.</summary>
-    public async Task<PhaseResult> OpenLoopAsync(string name, double rate, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Request number i is due at start + i/<paramref name="rate"/> s, for <paramref name="duration"/>: an idle sender
+    /// takes the next number, waits for its time and sends, without regard to the answers of others.
+    /// </summary>
+    public Task<PhaseResult> OpenLoopAsync(string name, double rate, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var recorder = new Recorder();
-        var inFlight = new ConcurrentDictionary<long, Task>();
-        long current = 0, maxInFlight = 0;
+        long next = -1, inFlight = 0, maxInFlight = 0;
         var total = (long)Math.Floor(rate * duration.TotalSeconds);
         var interval = Stopwatch.Frequency / rate;
         var gc = GcCounts();
         var start = Stopwatch.GetTimestamp();
-
-        // A dedicated thread paces the schedule: waking every millisecond and starting whatever is due keeps the
-        // schedule without spinning a core the gateway needs.
-        var pacer = new Thread(() =>
+        return RunSendersAsync(OpenLoopSenders, (connection, recorder) =>
         {
-            for (long i = 0; i < total && !cancellationToken.IsCancellationRequested;)
+            for (long i; (i = Interlocked.Increment(ref next)) < total && !cancellationToken.IsCancellationRequested;)
             {
-                var now = Stopwatch.GetTimestamp();
-                for (; i < total && start + (long)(i * interval) <= now; i++)
+                var scheduled = start + (long)(i * interval);
+                // Sleep in whole milliseconds (the timer's grain) until less than one remains, then send: up to 1 ms
+                // early rather than up to 1 ms late, and the latency counts from whichever came first.
+                long remaining;
+                while ((remaining = (scheduled - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency) >= 1)
                 {
-                    var scheduled = start + (long)(i * interval);
-                    var key = i;
-                    var running = Interlocked.Increment(ref current);
-                    if (running > Volatile.Read(ref maxInFlight))
-                    {
-                        Interlocked.Exchange(ref maxInFlight, running);
-                    }
-                    inFlight[key] = Task.Run(async () =>
-                    {
-                        var begin = Stopwatch.GetTimestamp();
-                        await SendAsync(recorder, cancellationToken).ConfigureAwait(false);
-                        var done = Stopwatch.GetTimestamp();
-                        lock (recorder)
-                        {
-                            recorder.Starts.Add(scheduled);
-                            recorder.Latencies.Add(done - scheduled);
-                            recorder.ServiceLatencies.Add(done - begin);
-                        }
-                        Interlocked.Decrement(ref current);
-                        inFlight.TryRemove(key, out _);
-                    }, cancellationToken);
+                    Thread.Sleep((int)remaining);
                 }
-                Thread.Sleep(1);
+                var running = Interlocked.Increment(ref inFlight);
+                for (var seen = Volatile.Read(ref maxInFlight); running > seen; seen = Volatile.Read(ref maxInFlight))
+                {
+                    Interlocked.CompareExchange(ref maxInFlight, running, seen);
+                }
+                var begin = Stopwatch.GetTimestamp();
+                Send(connection, recorder);
+                var done = Stopwatch.GetTimestamp();
+                Interlocked.Decrement(ref inFlight);
+                recorder.Starts.Add(scheduled);
+                recorder.Latencies.Add(done - Math.Min(scheduled, begin));
+                recorder.ServiceLatencies.Add(done - begin);
             }
-        })
-        { IsBackground = true, Name = "open-loop pacer" };
-        pacer.Start();
-        await Task.Run(pacer.Join, cancellationToken).ConfigureAwait(false);
-        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        await Task.WhenAll(inFlight.Values).ConfigureAwait(false);
-        return Summarise(name, start, seconds, [recorder], withServiceLatency: true, targetRate: rate, maxInFlight: Volatile.Read(ref maxInFlight), gc);
+        }, recorders => Summarise(name, start, Stopwatch.GetElapsedTime(start).TotalSeconds, recorders, withServiceLatency: true, targetRate: rate, maxInFlight: Volatile.Read(ref maxInFlight), gc));
     }
 
-    private async Task SendAsync(Recorder recorder, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="loop"/> on <paramref name="senders"/> threads, each with its own connection and recorder.</summary>
+    private async Task<PhaseResult> RunSendersAsync(int senders, Action<WebhookConnection, Recorder> loop, Func<Recorder[], PhaseResult> summarise)
+    {
+        var recorders = Enumerable.Range(0, senders).Select(_ => new Recorder()).ToArray();
+        var connections = Enumerable.Range(0, senders).Select(_ => _connections.TryTake(out var open) ? open : new WebhookConnection(gateway, path)).ToArray();
+        var threads = Enumerable.Range(0, senders).Select(i => new Thread(() => loop(connections[i], recorders[i]))
+        {
+            IsBackground = true,
+            Name = $"sender {i}",
+        }).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+        await Task.Run(() =>
+        {
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+        }).ConfigureAwait(false);
+        var result = summarise(recorders);
+        foreach (var connection in connections)
+        {
+            _connections.Add(connection);
+        }
+        return result;
+    }
+
+    private void Send(WebhookConnection connection, Recorder recorder)
     {
         var body = bodies.Body(Interlocked.Increment(ref _sequence), runTag, out var eventId);
-        using var request = new HttpRequestMessage(HttpMethod.Post, webhookUrl) { Content = new ByteArrayContent(body), Version = System.Net.HttpVersion.Version11 };
-        request.Content.Headers.ContentType = Json;
-        request.Headers.TryAddWithoutValidation("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)");
-        request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Sign(body, DateTimeOffset.UtcNow, secret));
+        var signature = WebhookSignature.Sign(body, DateTimeOffset.UtcNow, secret);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-            var answer = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode && answer.Contains("\"accepted\"", StringComparison.Ordinal))
+            var answer = connection.Post(body, signature);
+            if (answer.Status == 200 && answer.Body.Contains("\"accepted\"", StringComparison.Ordinal))
             {
-                Interlocked.Increment(ref recorder.Accepted);
+                recorder.Accepted++;
                 Accepted.Add(eventId);
             }
-            else if (response.IsSuccessStatusCode && answer.Contains("\"duplicate\"", StringComparison.Ordinal))
+            else if (answer.Status == 200 && answer.Body.Contains("\"duplicate\"", StringComparison.Ordinal))
             {
-                Interlocked.Increment(ref recorder.Duplicates);
+                recorder.Duplicates++;
             }
             else
             {
-                Interlocked.Increment(ref recorder.Failed);
-                recorder.Failures.AddOrUpdate($"HTTP {(int)response.StatusCode}", 1, (_, n) => n + 1);
-                if ((int)response.StatusCode >= 500)
+                recorder.Failed++;
+                Count(recorder, $"HTTP {answer.Status}");
+                if (answer.Status >= 500)
                 {
                     Unknown.Add(eventId);
                 }
             }
         }
-        catch (Exception error) when (error is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (error is IOException or SocketException)
         {
-            Interlocked.Increment(ref recorder.Failed);
-            recorder.Failures.AddOrUpdate(error.GetType().Name, 1, (_, n) => n + 1);
+            recorder.Failed++;
+            Count(recorder, error is SocketException socket ? $"socket {socket.SocketErrorCode}" : error.GetType().Name);
             Unknown.Add(eventId);
         }
     }
+
+    private static void Count(Recorder recorder, string failure) =>
+        recorder.Failures[failure] = recorder.Failures.GetValueOrDefault(failure) + 1;
 
     private static (int Gen0, int Gen1, int Gen2, TimeSpan Pause) GcCounts() =>
         (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
@@ -219,5 +224,11 @@ public sealed class IntakeLoad(Uri webhookUrl, string secret, StripeEventBodies 
         return stalls.OrderByDescending(s => s.MaxMs).Take(5).OrderBy(s => s.AtSeconds).ToList();
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        while (_connections.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+    }
 }

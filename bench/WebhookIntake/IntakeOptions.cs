@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Yapit.Bench.WebhookIntake;
 
 /// <summary>
-/// <c>[--concurrency 16] [--senders N] [--duration 20] [--warmup 20] [--ramp 5] [--min-body 3072] [--max-body 8192]
+/// <c>[--concurrency 16] [--senders N] [--rounds 3] [--duration 20] [--warmup 20] [--ramp 5] [--min-body 3072] [--max-body 8192]
 /// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--gateway-env KEY=VALUE]... [--npgsql "Key=Value;..."]
 /// [--inbox-storage "param=value,..."]</c>. The last four are for investigating: run with one setting changed and compare.
 /// </summary>
@@ -14,6 +14,9 @@ public sealed record IntakeOptions
 
     /// <summary>Closed-loop senders of the peak phase (default: the concurrency).</summary>
     public int? Senders { get; init; }
+
+    /// <summary>Peak-then-pgbench pairs; the throughput target is judged on the median of their ratios.</summary>
+    public int Rounds { get; init; } = 3;
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>Closed-loop warm-up before the peak: long enough for tiered compilation to settle on a slow 2-core box.</summary>
@@ -56,6 +59,7 @@ public sealed record IntakeOptions
             {
                 "--concurrency" => options with { Concurrency = Int() },
                 "--senders" => options with { Senders = Int() },
+                "--rounds" => options with { Rounds = Int() },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Int()) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Int()) },
                 "--ramp" => options with { Ramp = TimeSpan.FromSeconds(Int()) },
@@ -69,16 +73,16 @@ public sealed record IntakeOptions
                 "--npgsql" => options with { NpgsqlSettings = Next() },
                 "--inbox-storage" => options with { InboxStorage = Next() },
                 _ => throw new ArgumentException(
-                    $"unknown option '{args[i]}'; options: --concurrency N, --senders N, --duration S, --warmup S, --ramp S, --min-body B, --max-body B, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --gateway-env K=V, --npgsql SETTINGS, --inbox-storage PARAMS"),
+                    $"unknown option '{args[i]}'; options: --concurrency N, --senders N, --rounds N, --duration S, --warmup S, --ramp S, --min-body B, --max-body B, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --gateway-env K=V, --npgsql SETTINGS, --inbox-storage PARAMS"),
             };
         }
         if (options.GatewayEnvironment.Any(e => !e.Contains('=', StringComparison.Ordinal)))
         {
             throw new ArgumentException("--gateway-env takes KEY=VALUE");
         }
-        if (options.Concurrency < 1 || options.PeakSenders < 1 || options.Duration <= TimeSpan.Zero || options.MinBodyBytes > options.MaxBodyBytes)
+        if (options.Concurrency < 1 || options.PeakSenders < 1 || options.Rounds < 1 || options.Duration <= TimeSpan.Zero || options.MinBodyBytes > options.MaxBodyBytes)
         {
-            throw new ArgumentException("concurrency and senders must be positive, duration positive, min-body at most max-body");
+            throw new ArgumentException("concurrency, senders and rounds must be positive, duration positive, min-body at most max-body");
         }
         return options;
     }
