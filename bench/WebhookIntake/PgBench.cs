@@ -14,12 +14,17 @@ namespace Yapit.Bench.WebhookIntake;
 /// </summary>
 public static partial class PgBench
 {
-    /// <summary>What one pgbench run inserts into, and whether the statement also notifies like InboxStore.InsertAsync.</summary>
-    public sealed record Variant(string Name, string Table, bool Notify, string Description);
+    /// <summary>
+    /// What one pgbench run inserts into, whether the statement also notifies like InboxStore.InsertAsync did, and
+    /// how it is sent: <c>extended</c> (parsed and planned every time, as by a client that does not prepare) or
+    /// <c>prepared</c> (once per connection, as the gateway's Npgsql does since it auto-prepares).
+    /// </summary>
+    public sealed record Variant(string Name, string Table, bool Notify, string Description, string Protocol = "extended");
 
     public static readonly IReadOnlyList<Variant> Variants =
     [
         new("inbox-like", InboxLikeTable, Notify: false, "INSERT into LIKE billing.webhook_inbox INCLUDING ALL (primary key + 4 indexes)"),
+        new("inbox-like prepared", InboxLikeTable, Notify: false, "the inbox-like INSERT prepared once per connection (-M prepared)", Protocol: "prepared"),
         new("minimal", MinimalTable, Notify: false, "INSERT into the same columns with a primary key only"),
         new("inbox-like+notify", InboxLikeTable, Notify: true, "the inbox INSERT with pg_notify in the same statement (how InboxStore.InsertAsync notified before InboxWakeUp)"),
     ];
@@ -115,7 +120,7 @@ public static partial class PgBench
             };
             foreach (var argument in new[]
             {
-                "-n", "-f", script, "-M", "extended", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", threads.ToString(CultureInfo.InvariantCulture),
+                "-n", "-f", script, "-M", variant.Protocol, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", threads.ToString(CultureInfo.InvariantCulture),
                 "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-P", "5", "-D", "payload=" + payload,
             })
             {
@@ -142,7 +147,7 @@ public static partial class PgBench
             {
                 throw new InvalidOperationException($"pgbench exited with {process.ExitCode}:{Environment.NewLine}{text}");
             }
-            return new Result(variant.Name, variant.Description, clients, threads, (int)duration.TotalSeconds, "extended",
+            return new Result(variant.Name, variant.Description, clients, threads, (int)duration.TotalSeconds, variant.Protocol,
                 long.Parse(Match(ProcessedPattern(), text), CultureInfo.InvariantCulture),
                 double.Parse(Match(TpsPattern(), text), CultureInfo.InvariantCulture),
                 double.Parse(Match(LatencyPattern(), text), CultureInfo.InvariantCulture),
