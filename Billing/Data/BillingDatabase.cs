@@ -32,10 +32,25 @@ public static class BillingDatabase
     /// <summary>Prepared statements kept per connection when the connection string does not say (Npgsql's default is none).</summary>
     public const int DefaultMaxAutoPrepare = 32;
 
-    public static NpgsqlDataSource CreateDataSource(string connectionString, ILoggerFactory? loggerFactory = null)
+    /// <param name="purpose">Names a dedicated pool in <c>application_name</c> (seen in <c>pg_stat_activity</c>).</param>
+    /// <param name="statelessSessions">
+    /// Every statement on this pool leaves no session state (no SET without LOCAL, LISTEN, session advisory lock,
+    /// temporary table), so a connection taken from the pool need not be reset first. Npgsql otherwise sends a
+    /// reset (7 statements: RESET ALL, UNLISTEN *, DISCARD TEMP...) with the first command after every reuse,
+    /// which cost Postgres about as much CPU as a webhook's insert (bench/README.md).
+    /// </param>
+    public static NpgsqlDataSource CreateDataSource(string connectionString, ILoggerFactory? loggerFactory = null, string? purpose = null, bool statelessSessions = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
+        if (purpose is not null)
+        {
+            builder.ConnectionStringBuilder.ApplicationName += $" ({purpose})";
+        }
+        if (statelessSessions)
+        {
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        }
         if (!SetsKeyword(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
         {
             // Statements run often (the webhook intake's insert, the worker's claim) are prepared once per connection:

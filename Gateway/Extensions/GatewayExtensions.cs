@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
 using Yapit.Gateway.Admin;
@@ -13,7 +15,14 @@ public static class GatewayExtensions
         builder.AddBillingDatabase();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<InboxStore>();
-        builder.Services.AddSingleton<WebhookInboxWriter>();
+        // The intake writes through its own pool: product endpoints cannot starve it of connections, and since its
+        // statements (the insert, the wake-up NOTIFY) leave no session state, its connections skip Npgsql's reset.
+        var connectionString = BillingDatabase.GetConnectionString(builder.Configuration);
+        builder.Services.AddKeyedSingleton(WebhookInboxWriter.DataSourceKey, (services, _) =>
+            BillingDatabase.CreateDataSource(connectionString, services.GetService<ILoggerFactory>(), purpose: "webhook intake", statelessSessions: true));
+        builder.Services.AddSingleton(services => new WebhookInboxWriter(
+            new InboxStore(services.GetRequiredKeyedService<NpgsqlDataSource>(WebhookInboxWriter.DataSourceKey), services.GetService<ILogger<InboxStore>>()),
+            services.GetRequiredService<IOptions<WebhookIntakeOptions>>()));
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -21,6 +21,9 @@ namespace Yapit.Gateway.Webhooks;
 /// </summary>
 public sealed class WebhookInboxWriter
 {
+    /// <summary>The key of the intake's own <see cref="NpgsqlDataSource"/> in the service container.</summary>
+    public const string DataSourceKey = "webhook-intake";
+
     /// <summary>Inserts the events in one transaction and returns the ids that were new.</summary>
     public delegate Task<IReadOnlySet<string>> InsertBatch(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken);
 

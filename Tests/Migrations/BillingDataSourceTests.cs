@@ -23,6 +23,18 @@ public sealed class BillingDataSourceTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task A_dedicated_pool_is_named_and_may_skip_the_session_reset()
+    {
+        const string connectionString = "Host=127.0.0.1;Username=u;Password=p;Database=d;Application Name=gateway";
+        await using var shared = BillingDatabase.CreateDataSource(connectionString);
+        await using var intake = BillingDatabase.CreateDataSource(connectionString, purpose: "webhook intake", statelessSessions: true);
+
+        var (sharedSettings, intakeSettings) = (new NpgsqlConnectionStringBuilder(shared.ConnectionString), new NpgsqlConnectionStringBuilder(intake.ConnectionString));
+        Assert.Equal(("gateway", false), (sharedSettings.ApplicationName, sharedSettings.NoResetOnClose));
+        Assert.Equal(("gateway (webhook intake)", true), (intakeSettings.ApplicationName, intakeSettings.NoResetOnClose));
+    }
+
+    [Fact]
     public async Task The_intake_insert_is_prepared_on_its_connection_after_a_few_uses()
     {
         var ct = TestContext.Current.CancellationToken;

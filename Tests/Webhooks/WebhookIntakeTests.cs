@@ -76,6 +76,19 @@ public sealed class WebhookIntakeTests(GatewayFixture fixture) : IClassFixture<G
     }
 
     [Fact]
+    public async Task Webhooks_are_written_through_the_intakes_own_pool()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var body = SignedEvents.Body();
+        using var response = await _client.SendAsync(SignedEvents.Request(body, SignedEvents.Header(body)), ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await using var command = _db.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%(webhook intake)'");
+        Assert.True((long)(await command.ExecuteScalarAsync(ct))! >= 1);
+    }
+
+    [Fact]
     public async Task The_same_event_delivered_fifty_times_at_once_is_stored_once()
     {
         var ct = TestContext.Current.CancellationToken;
