@@ -190,6 +190,18 @@ public static class IntakeBenchmark
         var ramp = await MeasureAsync(() => load.OpenLoopAsync($"half of peak, ramp ({halfRate:0} events/s, open loop)", halfRate, options.Ramp, cancellationToken));
         var half = await MeasureAsync(() => load.OpenLoopAsync($"half of peak ({halfRate:0} events/s, open loop)", halfRate, options.Duration, cancellationToken), checkpoint: false);
 
+        // The latency target's yardstick, right after the half-peak phase (paired, as each round's peak is): Postgres
+        // alone at the same rate, into a copy of the inbox as the ramp found it, with the same unmeasured ramp first,
+        // so the table's size and its autovacuum debt match the half-peak phase.
+        PgBenchPhase? atHalfRate = null;
+        if (!options.SkipPgBench)
+        {
+            await PgBench.CreateAtRateTableAsync(database, warmup.Result.Accepted + rounds.Sum(r => r.Intake.Result.Accepted), cancellationToken);
+            await PgBench.RunAsync(database, PgBench.InboxLikeAtRate, payload, options.Concurrency, options.Ramp, cancellationToken, halfRate);
+            atHalfRate = await MeasurePgBenchAsync(PgBench.InboxLikeAtRate, cleanStart: false, halfRate);
+            pgbench.Add(atHalfRate);
+        }
+
         var verification = await VerifyAsync(database, load, cancellationToken);
         Console.WriteLine($"inbox: {verification.InboxRows} rows ({verification.DistinctIds} distinct) for {verification.Accepted} accepted events " +
             $"({verification.Unknown} of unknown fate): {verification.Lost} lost, {verification.Unexpected} unexpected => {(verification.Exact ? "exact" : "MISMATCH")}; " +
@@ -200,17 +212,6 @@ public static class IntakeBenchmark
         foreach (var variant in options.SkipPgBench ? [] : PgBench.Variants.Skip(1))
         {
             pgbench.Add(await MeasurePgBenchAsync(variant, cleanStart: true));
-        }
-
-        // The latency target's yardstick: Postgres alone at the same rate, into a copy of the inbox as the ramp found
-        // it, with the same unmeasured ramp first, so the table's size and its autovacuum debt match the half-peak phase.
-        PgBenchPhase? atHalfRate = null;
-        if (!options.SkipPgBench)
-        {
-            await PgBench.CreateAtRateTableAsync(database, warmup.Result.Accepted + rounds.Sum(r => r.Intake.Result.Accepted), cancellationToken);
-            await PgBench.RunAsync(database, PgBench.InboxLikeAtRate, payload, options.Concurrency, options.Ramp, cancellationToken, halfRate);
-            atHalfRate = await MeasurePgBenchAsync(PgBench.InboxLikeAtRate, cleanStart: false, halfRate);
-            pgbench.Add(atHalfRate);
         }
 
         Targets? targets = null;
