@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Yapit.Billing.Data;
@@ -23,6 +24,10 @@ public static class GatewayExtensions
         builder.Services.AddSingleton(services => new WebhookInboxWriter(
             new InboxStore(services.GetRequiredKeyedService<NpgsqlDataSource>(WebhookInboxWriter.DataSourceKey), services.GetService<ILogger<InboxStore>>()),
             services.GetRequiredService<IOptions<WebhookIntakeOptions>>()));
+        // Read a connection's next request straight into a buffer, without first waiting for data with a zero-byte
+        // read: one system call less per request, for a 4 KB buffer held by each idle keep-alive connection. It took
+        // 14% off the intake's CPU per webhook on 2 cores (bench/README.md).
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

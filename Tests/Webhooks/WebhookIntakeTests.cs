@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Yapit.Tests.Infrastructure;
 
@@ -86,6 +89,14 @@ public sealed class WebhookIntakeTests(GatewayFixture fixture) : IClassFixture<G
         await using var command = _db.CreateCommand(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%(webhook intake)'");
         Assert.True((long)(await command.ExecuteScalarAsync(ct))! >= 1);
+    }
+
+    [Fact]
+    public void Kestrel_reads_requests_without_a_zero_byte_wait_first()
+    {
+        var sockets = fixture.Gateway.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
+
+        Assert.False(sockets.WaitForDataBeforeAllocatingBuffer);
     }
 
     [Fact]
