@@ -29,6 +29,18 @@ public static class BillingDatabase
         return builder;
     }
 
+    /// <summary>
+    /// A second pool on <c>billingdb</c>, as a keyed <see cref="NpgsqlDataSource"/>, for one part that must not
+    /// compete with the rest for connections (see <see cref="CreateDataSource"/> for the two options).
+    /// </summary>
+    public static IHostApplicationBuilder AddBillingDataSource(this IHostApplicationBuilder builder, string key, string purpose, bool statelessSessions)
+    {
+        var connectionString = GetConnectionString(builder.Configuration);
+        builder.Services.AddKeyedSingleton(key, (services, _) =>
+            CreateDataSource(connectionString, services.GetService<ILoggerFactory>(), purpose, statelessSessions));
+        return builder;
+    }
+
     /// <summary>Prepared statements kept per connection when the connection string does not say (Npgsql's default is none).</summary>
     public const int DefaultMaxAutoPrepare = 32;
 

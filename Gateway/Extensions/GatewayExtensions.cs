@@ -18,9 +18,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<InboxStore>();
         // The intake writes through its own pool: product endpoints cannot starve it of connections, and since its
         // statements (the insert, the wake-up NOTIFY) leave no session state, its connections skip Npgsql's reset.
-        var connectionString = BillingDatabase.GetConnectionString(builder.Configuration);
-        builder.Services.AddKeyedSingleton(WebhookInboxWriter.DataSourceKey, (services, _) =>
-            BillingDatabase.CreateDataSource(connectionString, services.GetService<ILoggerFactory>(), purpose: "webhook intake", statelessSessions: true));
+        builder.AddBillingDataSource(WebhookInboxWriter.DataSourceKey, purpose: "webhook intake", statelessSessions: true);
         builder.Services.AddSingleton(services => new WebhookInboxWriter(
             new InboxStore(services.GetRequiredKeyedService<NpgsqlDataSource>(WebhookInboxWriter.DataSourceKey), services.GetService<ILogger<InboxStore>>()),
             services.GetRequiredService<IOptions<WebhookIntakeOptions>>()));
