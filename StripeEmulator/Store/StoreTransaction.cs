@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Yapit.StripeApi;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Wire;
 
@@ -116,7 +115,7 @@ public sealed class StoreTransaction
         {
             ["id"] = IdGenerator.New("evt"),
             ["object"] = EventTypes.ObjectType,
-            ["api_version"] = StripeApiVersion.Current,
+            ["api_version"] = EmulatedApiVersion.Current,
             ["created"] = NowUnix,
             ["data"] = data,
             ["livemode"] = false,

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
-using Yapit.StripeApi.Webhooks;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Hosting;
 using Yapit.StripeEmulator.Store;
@@ -152,7 +151,7 @@ public sealed partial class WebhookDispatcher(
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ReadOnlyMemoryContent(payload) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.UserAgent.ParseAdd(UserAgent);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Sign(payload.Span, store.Time.GetUtcNow(), secret));
+        request.Headers.TryAddWithoutValidation(WebhookSigner.HeaderName, WebhookSigner.Sign(payload.Span, store.Time.GetUtcNow(), secret));
 
         int? status = null;
         string? error = null;

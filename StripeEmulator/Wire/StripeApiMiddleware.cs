@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Yapit.StripeApi;
 
 namespace Yapit.StripeEmulator.Wire;
 
@@ -107,15 +106,18 @@ public sealed partial class StripeApiMiddleware(RequestDelegate next, Idempotenc
         {
             throw StripeErrors.InvalidApiKey("(not a Bearer key)");
         }
-        return TestKey().IsMatch(key) ? key : throw StripeErrors.InvalidApiKey(StripeKeys.Redact(key));
+        return TestKey().IsMatch(key) ? key : throw StripeErrors.InvalidApiKey(RedactKey(key));
     }
+
+    /// <summary>Enough of a key to recognise it in an error, never the whole secret.</summary>
+    private static string RedactKey(string key) => key.Length <= 8 ? "***" : key[..8] + "***";
 
     private static string ApiVersion(HttpRequest request)
     {
         var requested = request.Headers[VersionHeader].ToString();
         if (requested.Length == 0)
         {
-            return StripeApiVersion.Current;
+            return EmulatedApiVersion.Current;
         }
         return VersionShape().IsMatch(requested)
             ? requested
