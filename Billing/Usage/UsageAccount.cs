@@ -1,0 +1,153 @@
+namespace Yapit.Billing.Usage;
+
+/// <summary>One ended period's renewal of one meter.</summary>
+public sealed record MeterRenewal(DateTimeOffset PeriodStart, string Meter, string Tier, bool WasTrial, RenewalResult Result);
+
+/// <summary>
+/// A user's usage account in memory: the period in force and the balances per meter. Holds the period rules
+/// (monthly periods, renewal once per period, plan changes) so the ledger's SQL only loads and saves it, and the
+/// property tests' model can use the same rules. Not thread-safe: the ledger works on it under the user's row lock.
+/// </summary>
+public sealed class UsageAccount
+{
+    /// <summary>Most periods one call may renew (a free account idle for a century stops here).</summary>
+    private const int MaxRenewals = 1_200;
+
+    private readonly Dictionary<string, MeterBalance> _balances = new(StringComparer.Ordinal);
+
+    public UsageAccount(string userId, string tier, DateTimeOffset periodStart, DateTimeOffset periodEnd, bool periodIsTrial, DateTimeOffset? anchor, DateTimeOffset? paidThrough)
+    {
+        UserId = userId;
+        Tier = tier;
+        PeriodStart = periodStart;
+        PeriodEnd = periodEnd;
+        PeriodIsTrial = periodIsTrial;
+        Anchor = anchor;
+        PaidThrough = paidThrough;
+    }
+
+    /// <summary>A user never seen: the free tier, in months from now.</summary>
+    public static UsageAccount NewFree(string userId, DateTimeOffset now) => new(userId, "free", now, UsagePeriods.Boundary(now, 1), false, now, null);
+
+    public string UserId { get; }
+    public string Tier { get; private set; }
+    public DateTimeOffset PeriodStart { get; private set; }
+    public DateTimeOffset PeriodEnd { get; private set; }
+    public bool PeriodIsTrial { get; private set; }
+    public DateTimeOffset? Anchor { get; private set; }
+    public DateTimeOffset? PaidThrough { get; private set; }
+    public bool PeriodChanged { get; private set; }
+
+    public IReadOnlyDictionary<string, MeterBalance> Balances => _balances;
+
+    public MeterBalance Balance(string meter) => _balances.GetValueOrDefault(meter);
+
+    public void SetBalance(string meter, MeterBalance balance) => _balances[meter] = balance;
+
+    /// <summary>
+    /// Moves to the period that contains <paramref name="now"/> where periods follow by themselves (the months of a
+    /// yearly plan, the free tier's months), renewing each ended period once. A period that ends at
+    /// <see cref="PaidThrough"/> stays until the subscription's paid cycle invoice starts the next one.
+    /// </summary>
+    public IReadOnlyList<MeterRenewal> AdvanceTo(DateTimeOffset now, MeterCatalog catalog)
+    {
+        var renewals = new List<MeterRenewal>();
+        for (var i = 0; i < MaxRenewals && now >= PeriodEnd && Anchor is { } anchor && (PaidThrough is not { } paid || PeriodEnd < paid); i++)
+        {
+            renewals.AddRange(RenewAll(catalog));
+            var next = UsagePeriods.MonthlyContaining(anchor, PeriodEnd);
+            var start = PeriodEnd;
+            var end = PaidThrough is { } limit && next.End > limit ? limit : next.End;
+            StartPeriod(Tier, start, end, isTrial: false);
+        }
+        return renewals;
+    }
+
+    /// <summary>
+    /// Applies the subscription's current facts at <paramref name="now"/>: a later period than the one in force
+    /// renews it once and starts the new one; the same period takes the new tier (an upgrade counts at once) and end;
+    /// an earlier one is stale and changes nothing. Returns the renewals it made.
+    /// </summary>
+    public IReadOnlyList<MeterRenewal> Apply(UsagePlan plan, DateTimeOffset now, MeterCatalog catalog)
+    {
+        var renewals = new List<MeterRenewal>(AdvanceTo(now, catalog));
+        var target = TargetPeriod(plan, now);
+        if (target.Start < PeriodStart)
+        {
+            return renewals;
+        }
+        if (target.Start > PeriodStart)
+        {
+            renewals.AddRange(RenewAll(catalog));
+        }
+        else if (Tier == plan.Tier && PeriodEnd == target.End && PeriodIsTrial == plan.IsTrial && Anchor == AnchorOf(plan) && PaidThrough == plan.BillingPeriodEnd)
+        {
+            return renewals;
+        }
+        StartPeriod(plan.Tier, target.Start, target.End, plan.IsTrial, resetUsage: target.Start > PeriodStart);
+        Anchor = AnchorOf(plan);
+        PaidThrough = plan.BillingPeriodEnd;
+        return renewals;
+    }
+
+    /// <summary>The subscription ended: from now on the free tier, in months from <paramref name="endedAt"/>; the ended period is renewed.</summary>
+    public IReadOnlyList<MeterRenewal> End(DateTimeOffset endedAt, DateTimeOffset now, MeterCatalog catalog)
+    {
+        var renewals = new List<MeterRenewal>(AdvanceTo(now, catalog));
+        if (Tier == "free" && PaidThrough is null)
+        {
+            return renewals;
+        }
+        var start = endedAt > PeriodStart ? endedAt : PeriodStart;
+        if (start > PeriodStart)
+        {
+            renewals.AddRange(RenewAll(catalog));
+        }
+        StartPeriod("free", start, UsagePeriods.Boundary(start, 1), isTrial: false, resetUsage: start > PeriodStart);
+        Anchor = start;
+        PaidThrough = null;
+        renewals.AddRange(AdvanceTo(now, catalog));
+        return renewals;
+    }
+
+    private static DateTimeOffset? AnchorOf(UsagePlan plan) => plan.Yearly && !plan.IsTrial ? plan.BillingPeriodStart : null;
+
+    private static UsagePeriod TargetPeriod(UsagePlan plan, DateTimeOffset now)
+    {
+        if (!plan.Yearly || plan.IsTrial)
+        {
+            return new UsagePeriod(plan.BillingPeriodStart, plan.BillingPeriodEnd);
+        }
+        var at = now < plan.BillingPeriodStart ? plan.BillingPeriodStart : now >= plan.BillingPeriodEnd ? plan.BillingPeriodEnd.AddTicks(-1) : now;
+        var month = UsagePeriods.MonthlyContaining(plan.BillingPeriodStart, at);
+        return month with { End = month.End > plan.BillingPeriodEnd ? plan.BillingPeriodEnd : month.End };
+    }
+
+    private List<MeterRenewal> RenewAll(MeterCatalog catalog)
+    {
+        var renewals = new List<MeterRenewal>();
+        foreach (var meter in catalog.Meters)
+        {
+            var result = MeterRules.Renew(meter.Kind, catalog.Limit(Tier, meter.Name), Balance(meter.Name), meter.RolloverCap, PeriodIsTrial);
+            _balances[meter.Name] = result.Balance;
+            renewals.Add(new MeterRenewal(PeriodStart, meter.Name, Tier, PeriodIsTrial, result));
+        }
+        return renewals;
+    }
+
+    private void StartPeriod(string tier, DateTimeOffset start, DateTimeOffset end, bool isTrial, bool resetUsage = true)
+    {
+        if (resetUsage)
+        {
+            foreach (var meter in _balances.Keys.ToList())
+            {
+                _balances[meter] = _balances[meter] with { PeriodUsed = 0 };
+            }
+        }
+        Tier = tier;
+        PeriodStart = start;
+        PeriodEnd = end > start ? end : UsagePeriods.Boundary(start, 1);
+        PeriodIsTrial = isTrial;
+        PeriodChanged = true;
+    }
+}
