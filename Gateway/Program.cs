@@ -1,4 +1,11 @@
+using Yapit.Gateway.Auth;
+
 var builder = WebApplication.CreateBuilder(args);
+if (args is ["token", ..])
+{
+    // dotnet run --project Gateway -- token --sub user_1: a token for a test user on the local stack.
+    return DevTokens.Run(args, builder.Configuration);
+}
 
 builder.AddServiceDefaults();
 builder.AddGatewayServices();
@@ -9,3 +16,4 @@ app.MapDefaultEndpoints();
 app.MapGatewayApis();
 
 app.Run();
+return 0;

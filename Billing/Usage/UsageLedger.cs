@@ -32,7 +32,9 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
                 var account = session.Account;
                 var (balance, breakdown) = MeterRules.Consume(meter.Kind, catalog.Limit(account.Tier, meter.Name), account.Balance(meter.Name), request.Amount);
                 account.SetBalance(meter.Name, balance);
-                var recordedAt = time.GetUtcNow();
+                // Postgres keeps microseconds: the first answer and every replay show the same time.
+                var now = time.GetUtcNow();
+                var recordedAt = now.AddTicks(-(now.Ticks % 10));
                 session.Add("""
                     INSERT INTO billing.usage_records
                         (idempotency_key, user_id, meter, amount, reference, period_start, from_allowance, from_rollover, from_purchased, to_debt, recorded_at)

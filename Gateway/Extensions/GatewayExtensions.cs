@@ -4,7 +4,10 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
+using Yapit.Billing.Usage;
 using Yapit.Gateway.Admin;
+using Yapit.Gateway.Auth;
+using Yapit.Gateway.Usage;
 using Yapit.Gateway.Webhooks;
 
 namespace Yapit.Gateway.Extensions;
@@ -28,6 +31,9 @@ public static class GatewayExtensions
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
+        builder.AddUserAuthentication();
+        builder.Services.AddSingleton<MeterCatalogSource>();
+        builder.Services.AddSingleton<UsageLedger>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }
@@ -36,6 +42,7 @@ public static class GatewayExtensions
     {
         app.MapWebhookApi();
         app.MapAdminApi();
+        app.MapUsageApi();
         return app;
     }
 }

@@ -27,6 +27,13 @@ public sealed class UsageLedgerHarness : IAsyncDisposable
     public static async Task<UsageLedgerHarness> CreateAsync(PostgresServerFixture postgres)
     {
         var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("usage"));
+        await SeedCatalogAsync(dataSource);
+        return new UsageLedgerHarness(dataSource);
+    }
+
+    /// <summary>Meters, plans and limits as stripe-setup writes them, smaller.</summary>
+    public static async Task SeedCatalogAsync(NpgsqlDataSource dataSource)
+    {
         await using var command = dataSource.CreateCommand($"""
             INSERT INTO billing.meters (name, rollover_cap) VALUES ('tokens', {TokensCap}), ('voice_chars', 10000), ('kokoro_chars', 0);
             INSERT INTO billing.plans (tier, name, rank, currency, active) VALUES
@@ -37,7 +44,6 @@ public sealed class UsageLedgerHarness : IAsyncDisposable
                 ('plus', 'tokens', {PlusTokens}), ('plus', 'voice_chars', 5000), ('plus', 'kokoro_chars', NULL);
             """);
         await command.ExecuteNonQueryAsync();
-        return new UsageLedgerHarness(dataSource);
     }
 
     public static UsagePlan Monthly(string user, string tier, int period, bool trial = false) =>
