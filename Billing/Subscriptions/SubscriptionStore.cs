@@ -68,7 +68,7 @@ public sealed record ChangeReason(string Reason, string? StripeEventId = null, s
 /// Customers, subscription state and history in Postgres. Every write locks the user's subscription row, applies the
 /// stale guard and appends a history row for what changed.
 /// </summary>
-public sealed class SubscriptionStore(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, PlanRef> tiers)
+public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -78,9 +78,18 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, IReadOnlyDict
         grace_tier, grace_until, pending_tier, pending_interval, stripe_created, stripe_read_at
         """;
 
+    /// <summary>The columns of <see cref="Columns"/>, then the ranks of the tier, grace tier and pending tier from billing.plans.</summary>
+    private const string SelectWithRanks = $"""
+        SELECT {Columns},
+               coalesce((SELECT rank FROM billing.plans WHERE tier = s.tier), 0),
+               coalesce((SELECT rank FROM billing.plans WHERE tier = s.grace_tier), 0),
+               coalesce((SELECT rank FROM billing.plans WHERE tier = s.pending_tier), 0)
+        FROM billing.subscriptions s WHERE user_id = $1
+        """;
+
     public async Task<StoredSubscription?> GetAsync(string userId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM billing.subscriptions WHERE user_id = $1");
+        await using var command = dataSource.CreateCommand(SelectWithRanks);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
@@ -145,7 +154,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, IReadOnlyDict
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         StoredSubscription? stored;
-        await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM billing.subscriptions WHERE user_id = $1 FOR UPDATE", connection, transaction))
+        await using (var select = new NpgsqlCommand(SelectWithRanks + " FOR UPDATE", connection, transaction))
         {
             select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -276,7 +285,6 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, IReadOnlyDict
 
     private StoredSubscription Read(NpgsqlDataReader r)
     {
-        PlanRef Tier(string name) => tiers.TryGetValue(name, out var tier) ? tier : new PlanRef(name, 0);
         DateTimeOffset? Time(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
         string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
         var stripe = new StripeSubscriptionState
@@ -284,7 +292,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, IReadOnlyDict
             SubscriptionId = r.GetString(1),
             CustomerId = r.GetString(2),
             PriceId = Text(3),
-            Tier = Tier(r.GetString(4)),
+            Tier = new PlanRef(r.GetString(4), r.GetInt32(24)),
             Interval = ParseInterval(Text(5)),
             Status = r.GetString(6),
             CurrentPeriodStart = Time(7),
@@ -301,7 +309,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource, IReadOnlyDict
             StripeCreated = r.GetFieldValue<DateTimeOffset>(22),
             ReadAt = r.GetFieldValue<DateTimeOffset>(23),
         };
-        return new StoredSubscription(r.GetString(0), stripe, Text(18) is { } g ? Tier(g) : null, Time(19), Text(20) is { } p ? Tier(p) : null, ParseInterval(Text(21)));
+        return new StoredSubscription(r.GetString(0), stripe, Text(18) is { } g ? new PlanRef(g, r.GetInt32(25)) : null, Time(19), Text(20) is { } p ? new PlanRef(p, r.GetInt32(26)) : null, ParseInterval(Text(21)));
     }
 
     private static NpgsqlBatchCommand Upsert(StoredSubscription s)

@@ -4,9 +4,12 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
+using Yapit.Billing.Plans;
+using Yapit.Billing.Subscriptions;
 using Yapit.Billing.Usage;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Billing;
 using Yapit.Gateway.Usage;
 using Yapit.Gateway.Webhooks;
 
@@ -34,6 +37,8 @@ public static class GatewayExtensions
         builder.AddUserAuthentication();
         builder.Services.AddSingleton<MeterCatalogSource>();
         builder.Services.AddSingleton<UsageLedger>();
+        builder.Services.AddSingleton<PlanCatalogReader>();
+        builder.Services.AddSingleton<SubscriptionStore>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }
@@ -43,6 +48,7 @@ public static class GatewayExtensions
         app.MapWebhookApi();
         app.MapAdminApi();
         app.MapUsageApi();
+        app.MapBillingApi();
         return app;
     }
 }

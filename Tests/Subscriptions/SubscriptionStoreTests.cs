@@ -16,7 +16,11 @@ public sealed class SubscriptionStoreTests(PostgresServerFixture postgres)
     private async Task<(SubscriptionStore Store, NpgsqlDataSource Db)> NewStoreAsync()
     {
         var db = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("subscriptions"));
-        return (new SubscriptionStore(db, new Dictionary<string, PlanRef> { ["basic"] = Basic, ["plus"] = Plus, ["max"] = Max }), db);
+        await using (var plans = db.CreateCommand("INSERT INTO billing.plans (tier, name, rank, currency, active) VALUES ('basic', 'Basic', 1, 'eur', true), ('plus', 'Plus', 2, 'eur', true), ('max', 'Max', 3, 'eur', true)"))
+        {
+            await plans.ExecuteNonQueryAsync();
+        }
+        return (new SubscriptionStore(db), db);
     }
 
     private static StripeSubscriptionState State(string id, string status, PlanRef tier, DateTimeOffset readAt, DateTimeOffset? created = null) => new()
@@ -55,6 +59,7 @@ public sealed class SubscriptionStoreTests(PostgresServerFixture postgres)
         await using var _ = db;
         await store.ApplyAsync("u1", State("sub_old", "active", Max, T0), ChangeReason.Reconciliation, Ct);
         await store.SetPlanDecisionsAsync("u1", "sub_old", Max, T0.AddDays(10), null, null, ChangeReason.Request("req_2", "downgrade"), Ct);
+        Assert.Equal((Max, T0.AddDays(10)), ((await store.GetAsync("u1", Ct))!.GraceTier, (await store.GetAsync("u1", Ct))!.GraceUntil));
         await store.ApplyAsync("u1", State("sub_old", "canceled", Max, T0.AddDays(1)), ChangeReason.Reconciliation, Ct);
 
         var replaced = await store.ApplyAsync("u1", State("sub_new", "trialing", Basic, T0.AddDays(2), created: T0.AddDays(2)), ChangeReason.Reconciliation, Ct);

@@ -15,14 +15,13 @@ public sealed class UsageGatewayFixture(PostgresServerFixture postgres) : IAsync
 
     public ServiceFactory<Yapit.Gateway.TestingEntryPoint> Gateway { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
+    public NpgsqlDataSource Database { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         var connectionString = await postgres.CreateDatabaseAsync("usage_api");
-        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
-        {
-            await UsageLedgerHarness.SeedCatalogAsync(dataSource);
-        }
+        Database = NpgsqlDataSource.Create(connectionString);
+        await UsageLedgerHarness.SeedCatalogAsync(Database);
         Gateway = new ServiceFactory<Yapit.Gateway.TestingEntryPoint>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:billingdb"] = connectionString,
@@ -39,6 +38,7 @@ public sealed class UsageGatewayFixture(PostgresServerFixture postgres) : IAsync
     {
         Client.Dispose();
         await Gateway.DisposeAsync();
+        await Database.DisposeAsync();
     }
 }
 
