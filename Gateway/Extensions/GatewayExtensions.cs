@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
+using Yapit.Billing.Stripe;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Webhooks;
 
@@ -28,6 +29,8 @@ public static class GatewayExtensions
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
+        // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
+        builder.Services.AddStripe(builder.Configuration);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }

@@ -1,4 +1,4 @@
-namespace Yapit.StripeApi;
+namespace Yapit.Billing.Stripe;
 
 public enum StripeMode
 {

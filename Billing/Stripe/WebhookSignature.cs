@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Yapit.StripeApi.Webhooks;
+namespace Yapit.Billing.Stripe;
 
 public enum WebhookSignatureFailure
 {
