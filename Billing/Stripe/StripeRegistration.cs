@@ -54,7 +54,7 @@ public static class StripeRegistration
     }
 
     /// <summary>A Stripe.net client over the given HttpClient; stripe-setup and the services build it the same way.</summary>
-    public static IStripeClient CreateClient(StripeSettings settings, HttpClient http)
+    public static StripeClient CreateClient(StripeSettings settings, HttpClient http)
     {
         _ = settings.Mode; // a clear error for a missing or malformed key, before any request
         return new StripeClient(new StripeClientOptions

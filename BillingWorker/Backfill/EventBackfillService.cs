@@ -34,7 +34,8 @@ public sealed class EventBackfillService(
                 {
                     await RunOnceAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception error) when (error is StripeException or NpgsqlException or TimeoutException)
+                catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
+                    || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
                 {
                     logger.LogWarning(error, "Backfill of Stripe events failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
                 }

@@ -61,6 +61,14 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
             await errors.WriteLineAsync($"stripe-setup: Stripe refused a request: {error.Message}. What was applied before stays; apply again to finish (it is safe to repeat).").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (Exception error) when (error is HttpRequestException || (error is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Stripe.net has retried already (Stripe:MaxNetworkRetries); what remains is an outage or a wrong ApiBase.
+            activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+            var reason = error is OperationCanceledException ? "the request timed out" : error.Message;
+            await errors.WriteLineAsync($"stripe-setup: could not reach Stripe ({reason}). What was applied before stays; apply again to finish (it is safe to repeat).").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (Exception error) when (error is MigrationException or NpgsqlException or InvalidOperationException or IOException)
         {
             activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
