@@ -96,29 +96,30 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(product.Metadata);
         if (change.Action == ChangeAction.Create)
         {
-            await _products.CreateAsync(new ProductCreateOptions
+            var create = new ProductCreateOptions
             {
                 Id = product.Id,
                 Name = product.Name,
-                Description = product.Description,
                 Active = product.Active,
-                TaxCode = product.TaxCode,
-                UnitLabel = product.UnitLabel,
                 Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            };
+            // Optional fields only when the catalog has them (see SetIfPresent).
+            SetIfPresent(product.Description, v => create.Description = v);
+            SetIfPresent(product.TaxCode, v => create.TaxCode = v);
+            SetIfPresent(product.UnitLabel, v => create.UnitLabel = v);
+            await _products.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
         }
         else
         {
             var fields = Changed(change);
-            await _products.UpdateAsync(change.StripeId!, new ProductUpdateOptions
-            {
-                Name = fields.Contains("name") ? product.Name : null,
-                Description = fields.Contains("description") ? product.Description ?? string.Empty : null,
-                Active = fields.Contains("active") ? product.Active : null,
-                TaxCode = fields.Contains("tax_code") ? product.TaxCode ?? string.Empty : null,
-                UnitLabel = fields.Contains("unit_label") ? product.UnitLabel ?? string.Empty : null,
-                Metadata = MetadataPatch(change, metadata),
-            }, Update(), cancellationToken).ConfigureAwait(false);
+            var update = new ProductUpdateOptions { Active = fields.Contains("active") ? product.Active : null };
+            // A changed field the catalog no longer has is sent empty, which clears it in Stripe.
+            SetIf(fields.Contains("name"), product.Name, v => update.Name = v);
+            SetIf(fields.Contains("description"), product.Description ?? string.Empty, v => update.Description = v);
+            SetIf(fields.Contains("tax_code"), product.TaxCode ?? string.Empty, v => update.TaxCode = v);
+            SetIf(fields.Contains("unit_label"), product.UnitLabel ?? string.Empty, v => update.UnitLabel = v);
+            PatchMetadata(update, change, metadata);
+            await _products.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         }
         Report(change);
     }
@@ -128,7 +129,7 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(price.Metadata);
         if (change.Action is ChangeAction.Create or ChangeAction.Replace)
         {
-            var created = await _prices.CreateAsync(new PriceCreateOptions
+            var create = new PriceCreateOptions
             {
                 Currency = price.Currency,
                 UnitAmount = price.Amount,
@@ -137,22 +138,21 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
                 TransferLookupKey = change.Action == ChangeAction.Replace ? true : null,
                 Recurring = price.IsRecurring ? new PriceRecurringOptions { Interval = price.Interval!, IntervalCount = price.IntervalCount } : null,
                 Active = price.Active,
-                Nickname = price.Nickname,
                 TaxBehavior = price.TaxBehavior,
                 Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            };
+            SetIfPresent(price.Nickname, v => create.Nickname = v);
+            var created = await _prices.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
             Report(change, created.Id);
             return created.Id;
         }
 
         var fields = Changed(change);
-        await _prices.UpdateAsync(change.StripeId!, new PriceUpdateOptions
-        {
-            Active = fields.Contains("active") ? price.Active : null,
-            Nickname = fields.Contains("nickname") ? price.Nickname ?? string.Empty : null,
-            TaxBehavior = fields.Contains("tax_behavior") ? price.TaxBehavior : null,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        var update = new PriceUpdateOptions { Active = fields.Contains("active") ? price.Active : null };
+        SetIf(fields.Contains("nickname"), price.Nickname ?? string.Empty, v => update.Nickname = v);
+        SetIf(fields.Contains("tax_behavior"), price.TaxBehavior, v => update.TaxBehavior = v);
+        PatchMetadata(update, change, metadata);
+        await _prices.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
         return change.StripeId!;
     }
@@ -162,10 +162,9 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(coupon.Metadata);
         if (change.Action == ChangeAction.Create)
         {
-            await _coupons.CreateAsync(new CouponCreateOptions
+            var create = new CouponCreateOptions
             {
                 Id = coupon.Id,
-                Name = coupon.Name,
                 AmountOff = coupon.AmountOff,
                 Currency = coupon.AmountOff is null ? null : coupon.Currency ?? currency,
                 PercentOff = coupon.PercentOff,
@@ -175,15 +174,16 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
                 RedeemBy = coupon.RedeemBy?.UtcDateTime,
                 AppliesTo = coupon.AppliesTo.Count == 0 ? null : new CouponAppliesToOptions { Products = [.. coupon.AppliesTo] },
                 Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            };
+            SetIfPresent(coupon.Name, v => create.Name = v);
+            await _coupons.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await _coupons.UpdateAsync(change.StripeId!, new CouponUpdateOptions
-            {
-                Name = Changed(change).Contains("name") ? coupon.Name : null,
-                Metadata = MetadataPatch(change, metadata),
-            }, Update(), cancellationToken).ConfigureAwait(false);
+            var update = new CouponUpdateOptions();
+            SetIf(Changed(change).Contains("name"), coupon.Name, v => update.Name = v);
+            PatchMetadata(update, change, metadata);
+            await _coupons.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         }
         Report(change);
     }
@@ -209,34 +209,30 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
             Report(change, created.Id);
             return;
         }
-        await _promotionCodes.UpdateAsync(change.StripeId!, new PromotionCodeUpdateOptions
-        {
-            Active = Changed(change).Contains("active") ? code.Active : null,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        var update = new PromotionCodeUpdateOptions { Active = Changed(change).Contains("active") ? code.Active : null };
+        PatchMetadata(update, change, metadata);
+        await _promotionCodes.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
     private async Task ApplyPortalAsync(PlannedChange change, CatalogPortalConfiguration portal, Catalog.Catalog catalog, Dictionary<string, string> priceIds, CancellationToken cancellationToken)
     {
         var features = PortalParameters.Features(portal, catalog, priceIds, forCreate: change.Action == ChangeAction.Create);
-        var profile = new ConfigurationBusinessProfileOptions
-        {
-            Headline = portal.Headline ?? string.Empty,
-            PrivacyPolicyUrl = portal.PrivacyPolicyUrl,
-            TermsOfServiceUrl = portal.TermsOfServiceUrl,
-        };
+        var profile = new ConfigurationBusinessProfileOptions { Headline = portal.Headline ?? string.Empty };
+        SetIfPresent(portal.PrivacyPolicyUrl, v => profile.PrivacyPolicyUrl = v);
+        SetIfPresent(portal.TermsOfServiceUrl, v => profile.TermsOfServiceUrl = v);
         var metadata = ManagedMetadata.For(new Dictionary<string, string>(), portal.Key);
         if (change.Action == ChangeAction.Create)
         {
-            var created = await _portalConfigurations.CreateAsync(new ConfigurationCreateOptions
+            var create = new ConfigurationCreateOptions
             {
                 Features = features,
                 BusinessProfile = profile,
-                DefaultReturnUrl = portal.DefaultReturnUrl,
-                Name = portal.Name,
                 Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            };
+            SetIfPresent(portal.DefaultReturnUrl, v => create.DefaultReturnUrl = v);
+            SetIfPresent(portal.Name, v => create.Name = v);
+            var created = await _portalConfigurations.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
             if (!portal.Active)
             {
                 // Create takes no active flag: a configuration declared inactive is switched off right after.
@@ -246,15 +242,16 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
             return;
         }
         // The whole desired tree is sent: afterwards the configuration equals the catalog, whatever changed.
-        await _portalConfigurations.UpdateAsync(change.StripeId!, new ConfigurationUpdateOptions
+        var update = new ConfigurationUpdateOptions
         {
             Active = portal.Active,
             Features = features,
             BusinessProfile = profile,
             DefaultReturnUrl = portal.DefaultReturnUrl ?? string.Empty,
             Name = portal.Name ?? string.Empty,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        };
+        PatchMetadata(update, change, metadata);
+        await _portalConfigurations.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -263,14 +260,15 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(new Dictionary<string, string>(), endpoint.Key);
         if (change.Action is ChangeAction.Create or ChangeAction.Replace)
         {
-            var created = await _webhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions
+            var create = new WebhookEndpointCreateOptions
             {
                 Url = endpoint.Url,
                 EnabledEvents = [.. endpoint.EnabledEvents],
                 ApiVersion = endpoint.ApiVersion,
-                Description = endpoint.Description,
                 Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+            };
+            SetIfPresent(endpoint.Description, v => create.Description = v);
+            var created = await _webhookEndpoints.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
             Report(change, created.Id);
             if (created.Secret is { } secret)
             {
@@ -281,14 +279,15 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
             return;
         }
         var fields = Changed(change);
-        await _webhookEndpoints.UpdateAsync(change.StripeId!, new WebhookEndpointUpdateOptions
+        var update = new WebhookEndpointUpdateOptions
         {
             Url = fields.Contains("url") ? endpoint.Url : null,
             EnabledEvents = fields.Contains("enabled_events") ? [.. endpoint.EnabledEvents] : null,
-            Description = fields.Contains("description") ? endpoint.Description ?? string.Empty : null,
             Disabled = fields.Contains("status") ? false : null,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        };
+        SetIf(fields.Contains("description"), endpoint.Description ?? string.Empty, v => update.Description = v);
+        PatchMetadata(update, change, metadata);
+        await _webhookEndpoints.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -340,6 +339,35 @@ public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
     }
 
     private static HashSet<string> Changed(PlannedChange change) => change.Fields.Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Stripe.net sends a property that was assigned null as an empty value, which clears the field (its way of
+    /// unsetting <c>metadata</c> or a description). So optional values are assigned only when there is one, never null.
+    /// </summary>
+    private static void SetIfPresent(string? value, Action<string> set)
+    {
+        if (value is not null)
+        {
+            set(value);
+        }
+    }
+
+    private static void SetIf(bool changed, string? value, Action<string> set)
+    {
+        if (changed)
+        {
+            SetIfPresent(value, set);
+        }
+    }
+
+    /// <summary>Sets the metadata patch when there is one; assigning null would clear all metadata.</summary>
+    private static void PatchMetadata(IHasMetadata options, PlannedChange change, IReadOnlyDictionary<string, string> desired)
+    {
+        if (MetadataPatch(change, desired) is { } patch)
+        {
+            options.Metadata = patch;
+        }
+    }
 
     /// <summary>Only the metadata keys that changed: new values set, keys the catalog does not have removed.</summary>
     /// <remarks>A removed key is sent empty (<c>metadata[key]=</c>), which is how Stripe deletes one key.</remarks>

@@ -105,7 +105,7 @@ public sealed class PlannerTests
         var yearly = BasicMonthly();
         var plan = PlanFor(State(prices: [new Price
         {
-            Id = yearly.Id, Active = true, Currency = "eur", LookupKey = "basic_monthly", Product = yearly.Product, Type = "recurring",
+            Id = yearly.Id, Active = true, Currency = "eur", LookupKey = "basic_monthly", ProductId = yearly.ProductId, Type = "recurring",
             Recurring = new PriceRecurring { Interval = "year", IntervalCount = 1 }, UnitAmount = 1000, TaxBehavior = "unspecified", Metadata = yearly.Metadata,
         }]));
 
