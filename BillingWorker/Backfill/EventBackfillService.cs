@@ -1,13 +1,8 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Stripe;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Inbox;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Common;
-using Yapit.StripeApi.Errors;
-using Yapit.StripeApi.Resources.Events;
-using Yapit.StripeApi.Serialization;
 
 namespace Yapit.BillingWorker.Backfill;
 
@@ -16,12 +11,14 @@ namespace Yapit.BillingWorker.Backfill;
 /// events since the newest one the inbox holds, minus an overlap, at most 30 days back, and inserts the missing ones.
 /// </summary>
 public sealed class EventBackfillService(
-    StripeClient stripe,
+    IStripeClient stripe,
     InboxStore inbox,
     IOptionsMonitor<BackfillOptions> options,
     TimeProvider time,
     ILogger<EventBackfillService> logger) : BackgroundService
 {
+    private readonly EventService _events = new(stripe);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.CurrentValue.Enabled)
@@ -37,7 +34,8 @@ public sealed class EventBackfillService(
                 {
                     await RunOnceAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception error) when (error is StripeException or NpgsqlException or TimeoutException)
+                catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
+                    || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
                 {
                     logger.LogWarning(error, "Backfill of Stripe events failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
                 }
@@ -65,22 +63,24 @@ public sealed class EventBackfillService(
 
         var listed = 0;
         var inserted = 0;
-        await foreach (var stripeEvent in stripe.Events.ListAutoPagingAsync(new EventListOptions
+        await foreach (var stripeEvent in _events.ListAutoPagingAsync(new EventListOptions
         {
-            Limit = ListOptions.MaxLimit,
-            Created = new DateRangeFilter { GreaterThanOrEqual = since },
+            Limit = 100,
+            Created = new DateRangeOptions { GreaterThanOrEqual = since.UtcDateTime },
         }, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             listed++;
             var incoming = new IncomingEvent(
-                stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, stripeEvent.Livemode, stripeEvent.Created,
-                stripeEvent.ObjectId, stripeEvent.ObjectType,
-                JsonSerializer.Serialize(stripeEvent, StripeJson.Options),
+                stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, stripeEvent.Livemode,
+                new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)),
+                (stripeEvent.Data?.Object as IHasId)?.Id, stripeEvent.Data?.Object?.Object,
+                // The event as Stripe sent it (the worker parses it like a delivered webhook), not a re-serialisation.
+                stripeEvent.RawJsonElement?.GetRawText() ?? stripeEvent.ToJson(),
                 activity?.Id, activity?.TraceStateString, Source: "backfill");
             if (await inbox.InsertAsync(incoming, cancellationToken).ConfigureAwait(false))
             {
                 inserted++;
-                logger.LogWarning("Backfill found Stripe event {EventId} ({EventType}, {ObjectId}) that no webhook delivered", stripeEvent.Id, stripeEvent.Type, stripeEvent.ObjectId);
+                logger.LogWarning("Backfill found Stripe event {EventId} ({EventType}, {ObjectId}) that no webhook delivered", stripeEvent.Id, stripeEvent.Type, incoming.ObjectId);
             }
         }
         InboxTelemetry.Backfilled.Add(inserted);

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Handlers;
-using Yapit.StripeApi.Webhooks;
 
 namespace Yapit.BillingWorker.Inbox;
 
@@ -40,9 +39,9 @@ public sealed class EventDispatcher(
             }
             else
             {
-                var stripeEvent = StripeEvent.Parse(System.Text.Encoding.UTF8.GetBytes(claimed.Payload));
                 await using var handlerScope = scopes.CreateAsyncScope();
                 var handler = (IStripeEventHandler)handlerScope.ServiceProvider.GetRequiredService(handlerType);
+                var stripeEvent = StripeEventReader.Read(claimed.Payload, handler);
                 await handler.HandleAsync(stripeEvent, cancellationToken).ConfigureAwait(false);
                 outcome = InboxStatus.Done;
             }

@@ -7,6 +7,7 @@ using Yapit.Billing.Inbox;
 using Yapit.Billing.Plans;
 using Yapit.Billing.Subscriptions;
 using Yapit.Billing.Usage;
+using Yapit.Billing.Stripe;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Auth;
 using Yapit.Gateway.Billing;
@@ -34,6 +35,8 @@ public static class GatewayExtensions
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
+        // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
+        builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
         builder.Services.AddSingleton<MeterCatalogSource>();
         builder.Services.AddSingleton<UsageLedger>();
