@@ -7,6 +7,7 @@ using Yapit.StripeEmulator.Catalog.Products;
 using Yapit.StripeEmulator.Catalog.PromotionCodes;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Operator;
+using Yapit.StripeEmulator.Resources;
 using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Webhooks;
 using Yapit.StripeEmulator.Wire;
@@ -33,10 +34,11 @@ public static class EmulatorHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // The resource registry: one definition per kind of object the store holds.
-        services.AddSingleton(ProductResource.Definition);
-        services.AddSingleton(PriceResource.Definition);
-        services.AddSingleton(CouponResource.Definition);
-        services.AddSingleton(PromotionCodeResource.Definition);
+        foreach (var resource in EmulatorResources.All)
+        {
+            services.AddSingleton(resource.Definition);
+        }
+        services.AddSingleton(TaxCodes.Definition);
         services.AddSingleton(PortalConfigurationResource.Definition);
         services.AddSingleton(PortalSessionResource.Definition);
         services.AddSingleton(WebhookEndpointResource.Definition);
@@ -74,10 +76,10 @@ public static class EmulatorHostingExtensions
 
     public static WebApplication MapStripeApi(this WebApplication app)
     {
-        app.MapProductsApi();
-        app.MapPricesApi();
-        app.MapCouponsApi();
-        app.MapPromotionCodesApi();
+        foreach (var resource in EmulatorResources.All)
+        {
+            app.MapResource(resource);
+        }
         app.MapBillingPortalApi();
         app.MapEventsApi();
         app.MapWebhookEndpointsApi();

@@ -77,8 +77,9 @@ public static class ObjectRenderer
             if (JsonObjects.At(result, field) is JsonValue value && value.TryGetValue<string>(out var id))
             {
                 var targetType = definition.Expandable[field];
-                var target = transaction.Current(targetType, id);
-                JsonObjects.Set(result, field, target is null ? Deleted(targetType, id) : Render(transaction, target.Data, nested, depth + 1));
+                var target = transaction.Current(targetType, id)?.Data
+                    ?? (transaction.Registry.TryGet(targetType, out var targetDefinition) ? targetDefinition.BuiltIn?.Invoke(id) : null);
+                JsonObjects.Set(result, field, target is null ? Deleted(targetType, id) : Render(transaction, target, nested, depth + 1));
             }
         }
 

@@ -148,6 +148,33 @@ public sealed class StoreTransaction
         return true;
     }
 
+    /// <summary>Inserts a new object and emits its type's <c>.created</c> event.</summary>
+    public JsonObject InsertAndEmit(JsonObject data)
+    {
+        Insert(data);
+        Emit(EventName(data, "created"), data);
+        return data;
+    }
+
+    /// <summary>Updates an object and emits its type's <c>.updated</c> event with the previous attributes (nothing when unchanged).</summary>
+    public bool UpdateAndEmit(JsonObject before, JsonObject after) => UpdateAndEmit(EventName(after, "updated"), before, after);
+
+    /// <summary>Deletes an object, emits its type's <c>.deleted</c> event and returns Stripe's deleted marker.</summary>
+    public JsonObject DeleteAndEmit(JsonObject data, JsonObject? asEmitted = null)
+    {
+        var (type, id) = Identity(data);
+        Delete(type, id);
+        Emit(EventName(data, "deleted"), asEmitted ?? data);
+        return ObjectRenderer.Deleted(type, id);
+    }
+
+    /// <summary><c>{prefix}.{action}</c>, the prefix being the type's event prefix (or the type).</summary>
+    public string EventName(JsonObject data, string action)
+    {
+        var type = Identity(data).Type;
+        return $"{(Registry.TryGet(type, out var definition) ? definition.EventPrefix ?? type : type)}.{action}";
+    }
+
     private static (string Type, string Id) Identity(JsonObject data) =>
         (data["object"]?.GetValue<string>() ?? throw new ArgumentException("A stored object needs an 'object' field.", nameof(data)),
          data["id"]?.GetValue<string>() ?? throw new ArgumentException("A stored object needs an 'id' field.", nameof(data)));
