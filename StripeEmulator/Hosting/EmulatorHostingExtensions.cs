@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Yapit.StripeEmulator.BillingPortal;
+using Yapit.StripeEmulator.Checkout;
 using Yapit.StripeEmulator.Catalog.Coupons;
 using Yapit.StripeEmulator.Catalog.Prices;
-using Yapit.StripeEmulator.Catalog.Products;
 using Yapit.StripeEmulator.Catalog.PromotionCodes;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Operator;
@@ -38,7 +38,10 @@ public static class EmulatorHostingExtensions
         {
             services.AddSingleton(resource.Definition);
         }
-        services.AddSingleton(TaxCodes.Definition);
+        foreach (var definition in EmulatorResources.Embedded)
+        {
+            services.AddSingleton(definition);
+        }
         services.AddSingleton(PortalConfigurationResource.Definition);
         services.AddSingleton(PortalSessionResource.Definition);
         services.AddSingleton(WebhookEndpointResource.Definition);
@@ -86,6 +89,7 @@ public static class EmulatorHostingExtensions
         // Unknown /v1 URLs reach the middleware without a Stripe endpoint and get Stripe's 404.
         app.MapFallback("/v1/{**path}", () => Results.NotFound());
         app.MapPortalPages();
+        app.MapHostedPages();
         return app;
     }
 }

@@ -2,7 +2,13 @@ using Yapit.StripeEmulator.Catalog.Coupons;
 using Yapit.StripeEmulator.Catalog.Prices;
 using Yapit.StripeEmulator.Catalog.Products;
 using Yapit.StripeEmulator.Catalog.PromotionCodes;
+using Yapit.StripeEmulator.Checkout;
+using Yapit.StripeEmulator.Customers;
+using Yapit.StripeEmulator.Invoices;
+using Yapit.StripeEmulator.PaymentMethods;
 using Yapit.StripeEmulator.Resources;
+using Yapit.StripeEmulator.Store;
+using Yapit.StripeEmulator.Subscriptions;
 
 namespace Yapit.StripeEmulator.Hosting;
 
@@ -15,5 +21,21 @@ public static class EmulatorResources
         PricesApi.Resource,
         CouponsApi.Resource,
         PromotionCodesApi.Resource,
+        CustomerResource.Api,
+        PaymentMethodResource.Api,
+        SubscriptionResource.Api,
+        SubscriptionResource.ItemsApi,
+        InvoiceResource.Api,
+        InvoiceResource.PaymentsApi,
+        PaymentIntents.Api,
+        CheckoutSessionResource.Api,
+    ];
+
+    /// <summary>Kinds of objects the store holds and renders that have no routes of their own.</summary>
+    public static IReadOnlyList<ResourceDefinition> Embedded { get; } =
+    [
+        Catalog.Products.TaxCodes.Definition,
+        Discounts.Definition,
+        SubscriptionResource.InvoiceItemDefinition,
     ];
 }

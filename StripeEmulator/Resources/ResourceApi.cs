@@ -10,6 +10,12 @@ public sealed record Call(StoreTransaction Tx, Params Params, string Id, StripeR
 {
     /// <summary>Where the emulator was reached, for URLs it hands out (hosted pages).</summary>
     public string BaseUrl => Request.BaseUrl;
+
+    /// <summary>
+    /// An error to answer with after the transaction commits: Stripe keeps a failed payment attempt (its events, the
+    /// attempt count) and still answers 402.
+    /// </summary>
+    public StripeErrorException? FailAfterCommit { get; set; }
 }
 
 /// <summary>An operation beyond the standard five: <c>POST /v1/subscriptions/{id}/resume</c> and the like.</summary>
@@ -38,7 +44,7 @@ public sealed class ResourceApi
     public bool Retrieve { get; init; } = true;
 
     /// <summary>Reads an object by id; by default the stored object (or a built-in one) or Stripe's 404.</summary>
-    public Func<StoreTransaction, string, JsonObject>? Find { get; init; }
+    public Func<StoreTransaction, string, JsonObject?>? Find { get; init; }
 
     public (ObjectParam Schema, Func<Call, JsonObject> Run)? Update { get; init; }
 
@@ -48,8 +54,8 @@ public sealed class ResourceApi
     /// <summary>The list endpoint's filters; null when the resource has no list.</summary>
     public IReadOnlyList<ListFilter>? List { get; init; }
 
-    /// <summary>Whether the list endpoint exists even with no filters of its own.</summary>
-    public bool Listable => List is not null;
+    /// <summary>A condition every listed object meets, filters sent or not (Stripe hides canceled subscriptions unless asked).</summary>
+    public Func<StoredObject, Params, bool>? ListAlways { get; init; }
 
     /// <summary>Search fields (<c>GET {path}/search?query=...</c>); null when the resource has no search.</summary>
     public SearchFields? Search { get; init; }
@@ -80,7 +86,8 @@ public static class ResourceApiExtensions
             {
                 var parameters = request.Bind(schema);
                 return store.Read(tx => ListPage.Respond(tx, request, parameters, resource.Definition.Type, resource.Path,
-                    stored => filters.All(f => !parameters.Has(f.Name) || f.Matches(stored, parameters[f.Name]!, tx))));
+                    stored => (resource.ListAlways?.Invoke(stored, parameters) ?? true)
+                        && filters.All(f => !parameters.Has(f.Name) || f.Matches(stored, parameters[f.Name]!, tx))));
             });
         }
         if (resource.Search is { } search)
@@ -128,15 +135,25 @@ public static class ResourceApiExtensions
     private static IResult Write(StripeRequest request, StripeStore store, ObjectParam schema, string id, Func<Call, JsonObject> run)
     {
         var parameters = request.Bind(schema);
-        return store.Write(request.Info, tx => Respond(tx, request, run(new Call(tx, parameters, id, request))));
+        StripeErrorException? failure = null;
+        var result = store.Write(request.Info, tx =>
+        {
+            var call = new Call(tx, parameters, id, request);
+            var response = Respond(tx, request, run(call));
+            failure = call.FailAfterCommit;
+            return response;
+        });
+        return failure is null ? result : throw failure;
     }
 
     private static IResult Run(StripeRequest request, StripeStore store, ResourceAction action, string id)
     {
+        if (action.Writes)
+        {
+            return Write(request, store, action.Schema, id, action.Run);
+        }
         var parameters = request.Bind(action.Schema);
-        return action.Writes
-            ? store.Write(request.Info, tx => Respond(tx, request, action.Run(new Call(tx, parameters, id, request))))
-            : store.Read(tx => Respond(tx, request, action.Run(new Call(tx, parameters, id, request))));
+        return store.Read(tx => Respond(tx, request, action.Run(new Call(tx, parameters, id, request))));
     }
 
     /// <summary>A list envelope is already rendered; an object is rendered with the request's expansions.</summary>
