@@ -108,7 +108,7 @@ internal static class CustomerResource
             ["livemode"] = false,
             ["metadata"] = JsonObjects.NewMetadata(p["metadata"]),
             ["name"] = p.String("name"),
-            ["next_invoice_sequence"] = 1,
+            ["next_invoice_sequence"] = 1L,
             ["phone"] = p.String("phone"),
             ["preferred_locales"] = p.Copy("preferred_locales") ?? new JsonArray(),
             ["shipping"] = null,

@@ -26,13 +26,13 @@ internal static class InvoiceEngine
             ["account_country"] = "US",
             ["account_name"] = "Stripe emulator",
             ["account_tax_ids"] = null,
-            ["amount_due"] = 0,
-            ["amount_overpaid"] = 0,
-            ["amount_paid"] = 0,
-            ["amount_remaining"] = 0,
-            ["amount_shipping"] = 0,
+            ["amount_due"] = 0L,
+            ["amount_overpaid"] = 0L,
+            ["amount_paid"] = 0L,
+            ["amount_remaining"] = 0L,
+            ["amount_shipping"] = 0L,
             ["application"] = null,
-            ["attempt_count"] = 0,
+            ["attempt_count"] = 0L,
             ["attempted"] = false,
             ["auto_advance"] = true,
             ["automatic_tax"] = new JsonObject { ["disabled_reason"] = null, ["enabled"] = false, ["liability"] = null, ["provider"] = null, ["status"] = null },
@@ -66,7 +66,7 @@ internal static class InvoiceEngine
             ["issuer"] = new JsonObject { ["type"] = "self" },
             ["last_finalization_error"] = null,
             ["latest_revision"] = null,
-            ["lines"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["total_count"] = 0, ["url"] = $"/v1/invoices/{id}/lines" },
+            ["lines"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["total_count"] = 0L, ["url"] = $"/v1/invoices/{id}/lines" },
             ["livemode"] = false,
             ["metadata"] = new JsonObject(),
             ["next_payment_attempt"] = null,
@@ -85,22 +85,22 @@ internal static class InvoiceEngine
             ["payment_settings"] = new JsonObject { ["default_mandate"] = null, ["payment_method_options"] = null, ["payment_method_types"] = null },
             ["period_end"] = periodEnd,
             ["period_start"] = periodStart,
-            ["post_payment_credit_notes_amount"] = 0,
-            ["pre_payment_credit_notes_amount"] = 0,
+            ["post_payment_credit_notes_amount"] = 0L,
+            ["pre_payment_credit_notes_amount"] = 0L,
             ["receipt_number"] = null,
             ["rendering"] = null,
             ["shipping_cost"] = null,
             ["shipping_details"] = null,
-            ["starting_balance"] = 0,
+            ["starting_balance"] = 0L,
             ["statement_descriptor"] = null,
             ["status"] = "draft",
             ["status_transitions"] = new JsonObject { ["finalized_at"] = null, ["marked_uncollectible_at"] = null, ["paid_at"] = null, ["voided_at"] = null },
-            ["subtotal"] = 0,
-            ["subtotal_excluding_tax"] = 0,
+            ["subtotal"] = 0L,
+            ["subtotal_excluding_tax"] = 0L,
             ["test_clock"] = customer["test_clock"]?.DeepClone(),
-            ["total"] = 0,
+            ["total"] = 0L,
             ["total_discount_amounts"] = new JsonArray(),
-            ["total_excluding_tax"] = 0,
+            ["total_excluding_tax"] = 0L,
             ["total_pretax_credit_amounts"] = new JsonArray(),
             ["total_taxes"] = new JsonArray(),
             ["webhooks_delivered_at"] = null,
@@ -160,7 +160,7 @@ internal static class InvoiceEngine
         {
             data.Add(line);
         }
-        invoice["lines"]!["total_count"] = data.Count;
+        invoice["lines"]!["total_count"] = (long)data.Count;
         Discounts.Apply(tx, data, discountIds, invoice["currency"]!.GetValue<string>());
         var used = discountIds.Where(id => data.Any(l => ((JsonArray)l!["discounts"]!).Any(d => d!.GetValue<string>() == id))).ToList();
         invoice["discounts"] = new JsonArray([.. used.Select(id => JsonValue.Create(id))]);
@@ -175,7 +175,7 @@ internal static class InvoiceEngine
         // A negative total becomes customer credit in Stripe; nothing is due then.
         invoice["amount_due"] = Math.Max(0, total);
         invoice["amount_remaining"] = Math.Max(0, total);
-        invoice["starting_balance"] = 0;
+        invoice["starting_balance"] = 0L;
         invoice["ending_balance"] = null;
     }
 
@@ -187,7 +187,7 @@ internal static class InvoiceEngine
         invoice["status"] = "open";
         invoice["status_transitions"]!["finalized_at"] = tx.NowUnix;
         invoice["effective_at"] = tx.NowUnix;
-        invoice["ending_balance"] = 0;
+        invoice["ending_balance"] = 0L;
         var baseUrl = tx.Request.BaseUrl ?? "http://localhost";
         invoice["hosted_invoice_url"] = $"{baseUrl}/invoice/{invoice["id"]}";
         invoice["invoice_pdf"] = $"{baseUrl}/invoice/{invoice["id"]}/pdf";
@@ -267,7 +267,7 @@ internal static class InvoiceEngine
     {
         invoice["status"] = "paid";
         invoice["amount_paid"] = amount;
-        invoice["amount_remaining"] = 0;
+        invoice["amount_remaining"] = 0L;
         invoice["attempted"] = true;
         invoice["next_payment_attempt"] = null;
         invoice["status_transitions"]!["paid_at"] = tx.NowUnix;

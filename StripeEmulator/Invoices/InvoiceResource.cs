@@ -115,7 +115,7 @@ internal static class InvoiceResource
         if (c.Params.Bool("paid_out_of_band") == true)
         {
             invoice["status"] = "paid";
-            invoice["amount_remaining"] = 0;
+            invoice["amount_remaining"] = 0L;
             invoice["status_transitions"]!["paid_at"] = c.Tx.NowUnix;
             c.Tx.Update(invoice);
             c.Tx.Emit("invoice.paid", invoice);
@@ -169,7 +169,7 @@ internal static class InvoiceResource
         after["status_transitions"]![stamp] = tx.NowUnix;
         if (to == "void")
         {
-            after["amount_remaining"] = 0;
+            after["amount_remaining"] = 0L;
             after["next_payment_attempt"] = null;
         }
         tx.Update(after);

@@ -81,7 +81,7 @@ public sealed class StoreTransaction
         {
             throw new InvalidOperationException($"A {type} with id '{id}' already exists.");
         }
-        _staged[(type, id)] = new StoredObject(type, id, _store.NextSequence(), (JsonObject)data.DeepClone());
+        _staged[(type, id)] = new StoredObject(type, id, _store.NextSequence(), Normalized(data));
     }
 
     /// <summary>Replaces an existing object with a new version.</summary>
@@ -89,7 +89,7 @@ public sealed class StoreTransaction
     {
         var (type, id) = Identity(data);
         var current = Current(type, id) ?? throw new InvalidOperationException($"There is no {type} '{id}' to update.");
-        _staged[(type, id)] = current with { Data = (JsonObject)data.DeepClone() };
+        _staged[(type, id)] = current with { Data = Normalized(data) };
     }
 
     public void Delete(string type, string id) => _staged[(type, id)] = null;
@@ -174,6 +174,12 @@ public sealed class StoreTransaction
         var type = Identity(data).Type;
         return $"{(Registry.TryGet(type, out var definition) ? definition.EventPrefix ?? type : type)}.{action}";
     }
+
+    /// <summary>
+    /// A copy as JSON would read it back, so a number stored from an <c>int</c> reads as a <c>long</c> like every
+    /// other (and like the state file restores it).
+    /// </summary>
+    private static JsonObject Normalized(JsonObject data) => (JsonObject)JsonNode.Parse(data.ToJsonString())!;
 
     private static (string Type, string Id) Identity(JsonObject data) =>
         (data["object"]?.GetValue<string>() ?? throw new ArgumentException("A stored object needs an 'object' field.", nameof(data)),

@@ -92,7 +92,7 @@ internal static class SubscriptionEngine
             ["discounts"] = new JsonArray(),
             ["ended_at"] = null,
             ["invoice_settings"] = new JsonObject { ["account_tax_ids"] = null, ["issuer"] = new JsonObject { ["type"] = "self" } },
-            ["items"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["total_count"] = 0, ["url"] = $"/v1/subscription_items?subscription={id}" },
+            ["items"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["total_count"] = 0L, ["url"] = $"/v1/subscription_items?subscription={id}" },
             ["latest_invoice"] = null,
             ["livemode"] = false,
             ["metadata"] = request.Metadata,
@@ -117,7 +117,7 @@ internal static class SubscriptionEngine
         {
             items.Add(NewItem(tx, id, prices[i], request.Items[i].Quantity, request.Items[i].Metadata, periodStart, periodEnd));
         }
-        subscription["items"]!["total_count"] = items.Count;
+        subscription["items"]!["total_count"] = (long)items.Count;
         foreach (var (coupon, promo) in request.Discounts)
         {
             var discount = Invoices.Discounts.Redeem(tx, coupon, promo, customerId, id, request.CheckoutSession);
@@ -293,7 +293,7 @@ internal static class SubscriptionEngine
         {
             throw StripeErrors.Invalid("A subscription must have at least one active item.", "items");
         }
-        after["items"]!["total_count"] = items.Count;
+        after["items"]!["total_count"] = (long)items.Count;
 
         // Does the billing period restart now? A new interval, billing_cycle_anchor=now, or the trial ending now.
         var endTrialNow = change.TrialEnd is JsonValue trialValue && trialValue.TryGetValue<string>(out var keyword) && keyword == "now";
