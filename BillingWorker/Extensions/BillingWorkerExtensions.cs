@@ -1,6 +1,8 @@
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
 using Yapit.Billing.Plans;
+using Yapit.Billing.Subscriptions;
+using Yapit.Billing.Usage;
 using Yapit.BillingWorker.Backfill;
 using Yapit.BillingWorker.Handlers;
 using Yapit.BillingWorker.Health;
@@ -19,6 +21,7 @@ public static class BillingWorkerExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<InboxStore>();
         services.AddSingleton<PlanAvailabilityStore>();
+        services.AddSubscriptionServices();
 
         // Stripe.net, registered once for every service; it retries with idempotency keys itself (the only retry layer).
         services.AddStripe(builder.Configuration);

@@ -10,7 +10,8 @@ public sealed class EventHandlerRegistry
     private readonly List<(string Prefix, Type Handler)> _families = [];
 
     public static EventHandlerRegistry Default { get; } = new EventHandlerRegistry()
-        .Map<CatalogEventHandler>("product.*", "price.*", "coupon.*", "promotion_code.*", "billing_portal.configuration.*");
+        .Map<CatalogEventHandler>("product.*", "price.*", "coupon.*", "promotion_code.*", "billing_portal.configuration.*")
+        .Map<SubscriptionEventHandler>(SubscriptionEventHandler.EventTypes);
 
     public IEnumerable<Type> HandlerTypes => _exact.Values.Concat(_families.Select(f => f.Handler)).Distinct();
 

@@ -38,10 +38,7 @@ public static class GatewayExtensions
         // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
         builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
-        builder.Services.AddSingleton<MeterCatalogSource>();
-        builder.Services.AddSingleton<UsageLedger>();
-        builder.Services.AddSingleton<PlanCatalogReader>();
-        builder.Services.AddSingleton<SubscriptionStore>();
+        builder.Services.AddSubscriptionServices();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }

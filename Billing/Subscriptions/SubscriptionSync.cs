@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Stripe;
+using Yapit.Billing.Plans;
+using Yapit.Billing.Usage;
+
+namespace Yapit.Billing.Subscriptions;
+
+public enum SyncOutcome
+{
+    Applied,
+    Unchanged,
+    Stale,
+    /// <summary>The subscription belongs to no user we know (not linked yet, or not ours).</summary>
+    NotLinked,
+}
+
+/// <summary>
+/// Reads a subscription from Stripe and makes the stored state, the grace or pending plan and the usage periods
+/// follow it. Used by every subscription event, by reconciliation and before a checkout (point-of-decision sync), so
+/// the order of events never matters: each one only says "look again".
+/// </summary>
+public sealed class SubscriptionSync(
+    IStripeClient stripe,
+    SubscriptionStore store,
+    PlanCatalogReader plans,
+    UsageLedger usage,
+    IOptionsMonitor<BillingOptions> options,
+    TimeProvider time,
+    ILogger<SubscriptionSync> logger)
+{
+    public static readonly ActivitySource ActivitySource = new("Yapit.Subscriptions");
+
+    private readonly SubscriptionService _subscriptions = new(stripe);
+
+    public async Task<(SyncOutcome Outcome, string? UserId)> SyncAsync(string subscriptionId, ChangeReason reason, CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("subscription sync");
+        activity?.SetTag("stripe.subscription_id", subscriptionId);
+        var subscription = await _subscriptions.GetAsync(subscriptionId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var readAt = time.GetUtcNow();
+        var userId = subscription.Metadata?.GetValueOrDefault("user_id") is { Length: > 0 } fromMetadata
+            ? fromMetadata
+            : await store.FindUserByCustomerAsync(subscription.CustomerId, cancellationToken).ConfigureAwait(false);
+        if (userId is null)
+        {
+            return (SyncOutcome.NotLinked, null);
+        }
+        activity?.SetTag("yapit.user_id", userId);
+        var item = subscription.Items?.Data?.FirstOrDefault();
+        var plan = item?.Price?.Id is { } priceId ? await plans.FindByPriceAsync(priceId, cancellationToken).ConfigureAwait(false) : null;
+        if (plan is null)
+        {
+            // A price that is no plan of ours (sold outside the catalog): stored as the free tier, never an error loop.
+            logger.LogWarning("Subscription {SubscriptionId} bills price {PriceId}, which is no plan in billing.plans; it gives the free tier", subscriptionId, item?.Price?.Id);
+        }
+        var before = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+        var state = new StripeSubscriptionState
+        {
+            SubscriptionId = subscription.Id,
+            CustomerId = subscription.CustomerId,
+            PriceId = item?.Price?.Id,
+            Tier = plan is null ? PlanRef.Free : new PlanRef(plan.Tier, plan.Rank),
+            Interval = SubscriptionStore.ParseInterval(plan?.Interval),
+            Status = subscription.Status,
+            CurrentPeriodStart = Utc(item?.CurrentPeriodStart),
+            CurrentPeriodEnd = Utc(item?.CurrentPeriodEnd),
+            TrialStart = Utc(subscription.TrialStart),
+            TrialEnd = Utc(subscription.TrialEnd),
+            CancelAtPeriodEnd = subscription.CancelAtPeriodEnd,
+            CancelAt = Utc(subscription.CancelAt),
+            CanceledAt = Utc(subscription.CanceledAt),
+            EndedAt = Utc(subscription.EndedAt),
+            LatestInvoiceId = subscription.LatestInvoiceId,
+            PaymentState = subscription.Status is SubscriptionStatus.PastDue or SubscriptionStatus.Unpaid ? PaymentState.PastDue : PaymentState.Ok,
+            StripeCreated = Utc(subscription.Created) ?? readAt,
+            ReadAt = readAt,
+        };
+        var outcome = await store.ApplyAsync(userId, state, reason, cancellationToken).ConfigureAwait(false);
+        if (outcome == ApplyOutcome.Stale)
+        {
+            return (SyncOutcome.Stale, userId);
+        }
+        await FollowPlanChangeAsync(userId, before, state, reason, cancellationToken).ConfigureAwait(false);
+        await FollowUsageAsync(userId, cancellationToken).ConfigureAwait(false);
+        return (outcome == ApplyOutcome.Applied ? SyncOutcome.Applied : SyncOutcome.Unchanged, userId);
+    }
+
+    /// <summary>
+    /// A lower tier on the same subscription that we did not schedule (the portal switches at once) gets the grace
+    /// policy's treatment; a tier at least as high as the grace tier, or a new period, ends the grace.
+    /// </summary>
+    private async Task FollowPlanChangeAsync(string userId, StoredSubscription? before, StripeSubscriptionState now, ChangeReason reason, CancellationToken cancellationToken)
+    {
+        if (before is null || before.Stripe.SubscriptionId != now.SubscriptionId)
+        {
+            return;
+        }
+        var grace = before.GraceTier;
+        var graceUntil = before.GraceUntil;
+        if (now.Tier.Rank < before.Stripe.Tier.Rank && SubscriptionStatus.KeepsTier(now.Status) && before.Stripe.Status != SubscriptionStatus.Trialing
+            && options.CurrentValue.Policy == DowngradePolicy.Grace && grace is null)
+        {
+            grace = before.Stripe.Tier;
+            graceUntil = now.CurrentPeriodEnd;
+            logger.LogInformation("Subscription {SubscriptionId} went down from {From} to {To}: {From} is kept until {Until}", now.SubscriptionId, before.Stripe.Tier.Tier, now.Tier.Tier, before.Stripe.Tier.Tier, graceUntil);
+        }
+        else if (grace is not null && (now.Tier.Rank >= grace.Rank || (now.CurrentPeriodStart is { } start && graceUntil is { } until && start >= until)))
+        {
+            grace = null;
+            graceUntil = null;
+        }
+        if (grace != before.GraceTier || graceUntil != before.GraceUntil)
+        {
+            await store.SetPlanDecisionsAsync(userId, now.SubscriptionId, grace, graceUntil, before.PendingTier, before.PendingInterval, reason, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The usage periods follow the subscription: its tier in effect and period, free once it ended.</summary>
+    private async Task FollowUsageAsync(string userId, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return;
+        }
+        var s = stored.Stripe;
+        if (SubscriptionStatus.IsEnded(s.Status) || s.CurrentPeriodStart is null || s.CurrentPeriodEnd is null)
+        {
+            await usage.EndPlanAsync(userId, s.EndedAt ?? time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var entitlement = EntitlementRules.Evaluate(stored.ToSnapshot(), time.GetUtcNow());
+        var trial = s.Status == SubscriptionStatus.Trialing;
+        await usage.ApplyPlanAsync(new UsagePlan(userId, entitlement.TierInEffect.Tier, s.CurrentPeriodStart.Value, s.CurrentPeriodEnd.Value,
+            Yearly: s.Interval == BillingInterval.Yearly, IsTrial: trial), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}
