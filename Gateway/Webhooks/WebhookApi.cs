@@ -52,6 +52,12 @@ public static class WebhookApi
             WebhookTelemetry.Count(WebhookTelemetry.Outcomes.BadRequest, reason: error.StatusCode == StatusCodes.Status408RequestTimeout ? "body_timeout" : "body_incomplete");
             return TypedResults.StatusCode(error.StatusCode);
         }
+        catch (IOException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // The connection failed mid-body: nothing was stored, and whoever sent it will send it again.
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.BadRequest, reason: "body_incomplete");
+            return TypedResults.BadRequest();
+        }
         if (body is null)
         {
             WebhookTelemetry.Count(WebhookTelemetry.Outcomes.TooLarge, reason: "body_too_large");
