@@ -1,12 +1,13 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Yapit.StripeEmulator.BillingPortal;
+using Yapit.StripeEmulator.Checkout;
 using Yapit.StripeEmulator.Catalog.Coupons;
 using Yapit.StripeEmulator.Catalog.Prices;
-using Yapit.StripeEmulator.Catalog.Products;
 using Yapit.StripeEmulator.Catalog.PromotionCodes;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Operator;
+using Yapit.StripeEmulator.Resources;
 using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Webhooks;
 using Yapit.StripeEmulator.Wire;
@@ -33,10 +34,14 @@ public static class EmulatorHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // The resource registry: one definition per kind of object the store holds.
-        services.AddSingleton(ProductResource.Definition);
-        services.AddSingleton(PriceResource.Definition);
-        services.AddSingleton(CouponResource.Definition);
-        services.AddSingleton(PromotionCodeResource.Definition);
+        foreach (var resource in EmulatorResources.All)
+        {
+            services.AddSingleton(resource.Definition);
+        }
+        foreach (var definition in EmulatorResources.Embedded)
+        {
+            services.AddSingleton(definition);
+        }
         services.AddSingleton(PortalConfigurationResource.Definition);
         services.AddSingleton(PortalSessionResource.Definition);
         services.AddSingleton(WebhookEndpointResource.Definition);
@@ -74,16 +79,17 @@ public static class EmulatorHostingExtensions
 
     public static WebApplication MapStripeApi(this WebApplication app)
     {
-        app.MapProductsApi();
-        app.MapPricesApi();
-        app.MapCouponsApi();
-        app.MapPromotionCodesApi();
+        foreach (var resource in EmulatorResources.All)
+        {
+            app.MapResource(resource);
+        }
         app.MapBillingPortalApi();
         app.MapEventsApi();
         app.MapWebhookEndpointsApi();
         // Unknown /v1 URLs reach the middleware without a Stripe endpoint and get Stripe's 404.
         app.MapFallback("/v1/{**path}", () => Results.NotFound());
         app.MapPortalPages();
+        app.MapHostedPages();
         return app;
     }
 }

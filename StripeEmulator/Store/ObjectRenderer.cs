@@ -74,12 +74,8 @@ public static class ObjectRenderer
         // One lookup per field, with all of its deeper expansions, so "product" and "product.default_price" combine.
         foreach (var (field, nested) in byField)
         {
-            if (JsonObjects.At(result, field) is JsonValue value && value.TryGetValue<string>(out var id))
-            {
-                var targetType = definition.Expandable[field];
-                var target = transaction.Current(targetType, id);
-                JsonObjects.Set(result, field, target is null ? Deleted(targetType, id) : Render(transaction, target.Data, nested, depth + 1));
-            }
+            var targetType = definition.Expandable[field];
+            ExpandAt(transaction, result, field.Split('.'), 0, targetType, nested, depth);
         }
 
         foreach (var includable in definition.Includable.Where(i => !included.Contains(i)))
@@ -87,5 +83,53 @@ public static class ObjectRenderer
             JsonObjects.Set(result, includable, null, remove: true);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Replaces the id (or each id of an array of ids) at a dotted path by its object, walking through lists on the
+    /// way (<c>items.data.price.product</c> expands every item's product).
+    /// </summary>
+    private static void ExpandAt(StoreTransaction transaction, JsonNode? node, string[] path, int index, string targetType, List<(string, string)> nested, int depth)
+    {
+        if (node is JsonArray array)
+        {
+            foreach (var element in array)
+            {
+                ExpandAt(transaction, element, path, index, targetType, nested, depth);
+            }
+            return;
+        }
+        if (node is not JsonObject obj)
+        {
+            return;
+        }
+        var name = path[index];
+        if (index < path.Length - 1)
+        {
+            ExpandAt(transaction, obj[name], path, index + 1, targetType, nested, depth);
+            return;
+        }
+        switch (obj[name])
+        {
+            case JsonValue value when value.TryGetValue<string>(out var id):
+                obj[name] = Lookup(transaction, targetType, id, nested, depth);
+                break;
+            case JsonArray ids:
+                for (var i = 0; i < ids.Count; i++)
+                {
+                    if (ids[i] is JsonValue item && item.TryGetValue<string>(out var itemId))
+                    {
+                        ids[i] = Lookup(transaction, targetType, itemId, nested, depth);
+                    }
+                }
+                break;
+        }
+    }
+
+    private static JsonObject Lookup(StoreTransaction transaction, string targetType, string id, List<(string, string)> nested, int depth)
+    {
+        var target = transaction.Current(targetType, id)?.Data
+            ?? (transaction.Registry.TryGet(targetType, out var targetDefinition) ? targetDefinition.BuiltIn?.Invoke(id) : null);
+        return target is null ? Deleted(targetType, id) : Render(transaction, target, nested, depth + 1);
     }
 }

@@ -12,6 +12,9 @@ public sealed class ResourceDefinition
     /// <summary>The <c>object</c> value, e.g. <c>price</c> or <c>billing_portal.configuration</c>.</summary>
     public required string Type { get; init; }
 
+    /// <summary>The prefix of its events when not its type (<c>customer.subscription</c> for <c>subscription</c>).</summary>
+    public string? EventPrefix { get; init; }
+
     /// <summary>As in "No such price: 'x'".</summary>
     public required string Noun { get; init; }
 
@@ -26,6 +29,9 @@ public sealed class ResourceDefinition
 
     /// <summary>Computes fields that depend on the time of reading (a coupon's <c>valid</c>).</summary>
     public Action<JsonObject, DateTimeOffset>? Derive { get; init; }
+
+    /// <summary>Objects Stripe provides without anyone creating them (tax codes, test payment methods), by id.</summary>
+    public Func<string, JsonObject?>? BuiltIn { get; init; }
 }
 
 /// <summary>Every resource the emulator serves, by type; each resource registers its definition at start-up.</summary>

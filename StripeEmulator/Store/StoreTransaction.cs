@@ -81,7 +81,7 @@ public sealed class StoreTransaction
         {
             throw new InvalidOperationException($"A {type} with id '{id}' already exists.");
         }
-        _staged[(type, id)] = new StoredObject(type, id, _store.NextSequence(), (JsonObject)data.DeepClone());
+        _staged[(type, id)] = new StoredObject(type, id, _store.NextSequence(), Normalized(data));
     }
 
     /// <summary>Replaces an existing object with a new version.</summary>
@@ -89,7 +89,7 @@ public sealed class StoreTransaction
     {
         var (type, id) = Identity(data);
         var current = Current(type, id) ?? throw new InvalidOperationException($"There is no {type} '{id}' to update.");
-        _staged[(type, id)] = current with { Data = (JsonObject)data.DeepClone() };
+        _staged[(type, id)] = current with { Data = Normalized(data) };
     }
 
     public void Delete(string type, string id) => _staged[(type, id)] = null;
@@ -147,6 +147,39 @@ public sealed class StoreTransaction
         Emit(eventType, after, previous);
         return true;
     }
+
+    /// <summary>Inserts a new object and emits its type's <c>.created</c> event.</summary>
+    public JsonObject InsertAndEmit(JsonObject data)
+    {
+        Insert(data);
+        Emit(EventName(data, "created"), data);
+        return data;
+    }
+
+    /// <summary>Updates an object and emits its type's <c>.updated</c> event with the previous attributes (nothing when unchanged).</summary>
+    public bool UpdateAndEmit(JsonObject before, JsonObject after) => UpdateAndEmit(EventName(after, "updated"), before, after);
+
+    /// <summary>Deletes an object, emits its type's <c>.deleted</c> event and returns Stripe's deleted marker.</summary>
+    public JsonObject DeleteAndEmit(JsonObject data, JsonObject? asEmitted = null)
+    {
+        var (type, id) = Identity(data);
+        Delete(type, id);
+        Emit(EventName(data, "deleted"), asEmitted ?? data);
+        return ObjectRenderer.Deleted(type, id);
+    }
+
+    /// <summary><c>{prefix}.{action}</c>, the prefix being the type's event prefix (or the type).</summary>
+    public string EventName(JsonObject data, string action)
+    {
+        var type = Identity(data).Type;
+        return $"{(Registry.TryGet(type, out var definition) ? definition.EventPrefix ?? type : type)}.{action}";
+    }
+
+    /// <summary>
+    /// A copy as JSON would read it back, so a number stored from an <c>int</c> reads as a <c>long</c> like every
+    /// other (and like the state file restores it).
+    /// </summary>
+    private static JsonObject Normalized(JsonObject data) => (JsonObject)JsonNode.Parse(data.ToJsonString())!;
 
     private static (string Type, string Id) Identity(JsonObject data) =>
         (data["object"]?.GetValue<string>() ?? throw new ArgumentException("A stored object needs an 'object' field.", nameof(data)),

@@ -28,6 +28,9 @@ public sealed record EmittedEvent(string Id, string Type, ReadOnlyMemory<byte> P
 /// <summary>Who caused a change: the API request, echoed in the event's <c>request</c> field.</summary>
 public sealed record RequestInfo(string? RequestId, string? IdempotencyKey)
 {
+    /// <summary>Where the emulator was reached, for the hosted pages' URLs that objects carry.</summary>
+    public string? BaseUrl { get; init; }
+
     /// <summary>A change no API request caused (time passing, a hosted page).</summary>
     public static RequestInfo None { get; } = new(null, null);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Wire.Parameters;
 
@@ -12,7 +13,29 @@ public static class ListPage
 {
     public const int DefaultLimit = 10;
 
-    public static IResult Respond(StoreTransaction transaction, StripeRequest request, Params parameters, string type, string url, Func<StoredObject, bool> filter)
+    public static IResult Respond(StoreTransaction transaction, StripeRequest request, Params parameters, string type, string url, Func<StoredObject, bool> filter) =>
+        StripeResults.Json(Render(transaction, request, parameters, type, url, filter));
+
+    public static JsonObject Render(StoreTransaction transaction, StripeRequest request, Params parameters, string type, string url, Func<StoredObject, bool> filter)
+    {
+        var all = transaction.All(type);
+        var (page, hasMore) = Slice(all.Where(filter).ToList(), parameters,
+            id => all.FirstOrDefault(o => o.Id == id) ?? transaction.Current(type, id) ?? throw StripeErrors.ResourceMissing(transaction.Registry.Get(type).Noun, id, "starting_after", 400),
+            StoredObject.NewestFirst);
+        return ObjectRenderer.RenderList(transaction, page, hasMore, url, request.Expand);
+    }
+
+    /// <summary>A page of objects embedded in another (an invoice's lines, a session's line items), in their own order.</summary>
+    public static JsonObject RenderItems(StoreTransaction transaction, StripeRequest request, Params parameters, IReadOnlyList<JsonObject> items, string url)
+    {
+        var stored = items.Select((item, index) => new StoredObject(item["object"]!.GetValue<string>(), item["id"]!.GetValue<string>(), index, item)).ToList();
+        var (page, hasMore) = Slice(stored, parameters,
+            id => stored.FirstOrDefault(o => o.Id == id) ?? throw StripeErrors.ResourceMissing("item", id, "starting_after", 400),
+            (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return ObjectRenderer.RenderList(transaction, page, hasMore, url, request.Expand);
+    }
+
+    private static (List<StoredObject> Page, bool HasMore) Slice(List<StoredObject> matching, Params parameters, Func<string, StoredObject> cursor, Comparison<StoredObject> order)
     {
         var limit = (int)(parameters.Long("limit") ?? DefaultLimit);
         var startingAfter = parameters.String("starting_after");
@@ -21,32 +44,18 @@ public static class ListPage
         {
             throw StripeErrors.ParametersExclusive("starting_after", "ending_before");
         }
-
-        var matching = transaction.All(type).Where(filter).ToList();
-        List<StoredObject> page;
-        bool hasMore;
         if (startingAfter is not null)
         {
-            var cursor = Cursor(transaction, type, startingAfter, "starting_after");
-            var older = matching.Where(o => StoredObject.NewestFirst(o, cursor) > 0).ToList();
-            page = older.Take(limit).ToList();
-            hasMore = older.Count > limit;
+            var after = cursor(startingAfter);
+            var older = matching.Where(o => order(o, after) > 0).ToList();
+            return (older.Take(limit).ToList(), older.Count > limit);
         }
-        else if (endingBefore is not null)
+        if (endingBefore is not null)
         {
-            var cursor = Cursor(transaction, type, endingBefore, "ending_before");
-            var newer = matching.Where(o => StoredObject.NewestFirst(o, cursor) < 0).ToList();
-            page = newer.TakeLast(limit).ToList();
-            hasMore = newer.Count > limit;
+            var before = cursor(endingBefore);
+            var newer = matching.Where(o => order(o, before) < 0).ToList();
+            return (newer.TakeLast(limit).ToList(), newer.Count > limit);
         }
-        else
-        {
-            page = matching.Take(limit).ToList();
-            hasMore = matching.Count > limit;
-        }
-        return StripeResults.Json(ObjectRenderer.RenderList(transaction, page, hasMore, url, request.Expand));
+        return (matching.Take(limit).ToList(), matching.Count > limit);
     }
-
-    private static StoredObject Cursor(StoreTransaction transaction, string type, string id, string param) =>
-        transaction.Current(type, id) ?? throw StripeErrors.ResourceMissing(transaction.Registry.Get(type).Noun, id, param, status: 400);
 }

@@ -37,6 +37,11 @@ public sealed partial class StripeApiMiddleware(RequestDelegate next, Idempotenc
             var isPost = HttpMethods.IsPost(context.Request.Method);
             var text = isPost ? await ReadBodyAsync(context).ConfigureAwait(false) : context.Request.QueryString.Value ?? string.Empty;
             var idempotencyKey = isPost ? context.Request.Headers[IdempotencyCache.HeaderName].ToString() : string.Empty;
+            if (idempotencyKey.Length > 0)
+            {
+                // Stripe echoes the key on the response (first run and replays alike), which the SDKs surface.
+                context.Response.Headers[IdempotencyCache.HeaderName] = idempotencyKey;
+            }
             var request = new StripeRequest(context, RequestIds.Get(context), apiKey, idempotencyKey.Length > 0 ? idempotencyKey : null, FormNode.Parse(text));
             context.Features.Set(request);
 

@@ -13,6 +13,9 @@ public sealed class StripeErrorException(int status, string type, string? code, 
     /// result for such a request, so a corrected retry with the same key still runs.
     /// </summary>
     public bool IsValidation { get; init; }
+
+    /// <summary>A card error's reason (<c>insufficient_funds</c>), as <c>error.decline_code</c>.</summary>
+    public string? DeclineCode { get; init; }
 }
 
 /// <summary>Stripe's error codes and messages, in one place so every resource words them alike.</summary>
@@ -67,6 +70,15 @@ public static class StripeErrors
         new(401, InvalidRequest, null,
             "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.")
         { IsValidation = true };
+
+    public static StripeErrorException CardDeclined(string declineCode, string? param = null) =>
+        new(402, "card_error", "card_declined", DeclineMessage(declineCode), param) { DeclineCode = declineCode };
+
+    public static string DeclineMessage(string declineCode) => declineCode switch
+    {
+        "insufficient_funds" => "Your card has insufficient funds.",
+        _ => "Your card was declined.",
+    };
 
     public static StripeErrorException InvalidApiKey(string redacted) =>
         new(401, InvalidRequest, null, $"Invalid API Key provided: {redacted}") { IsValidation = true };

@@ -29,7 +29,7 @@ public sealed class StripeRequest
     public IReadOnlyList<string> Expand { get; private set; } = [];
 
     /// <summary>Who caused the changes this request makes, for the events' <c>request</c> field.</summary>
-    public RequestInfo Info => new(RequestId, IdempotencyKey);
+    public RequestInfo Info => new(RequestId, IdempotencyKey) { BaseUrl = BaseUrl };
 
     /// <summary>Where the emulator was reached, for URLs it hands out (portal sessions).</summary>
     public string BaseUrl => $"{Http.Request.Scheme}://{Http.Request.Host}";

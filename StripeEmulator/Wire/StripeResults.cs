@@ -19,6 +19,10 @@ public static class StripeResults
             body["code"] = error.Code;
             body["doc_url"] = $"https://stripe.com/docs/error-codes/{error.Code.Replace('_', '-')}";
         }
+        if (error.DeclineCode is not null)
+        {
+            body["decline_code"] = error.DeclineCode;
+        }
         body["message"] = error.Message;
         if (error.Param is not null)
         {

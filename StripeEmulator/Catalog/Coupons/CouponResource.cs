@@ -41,8 +41,6 @@ internal static class CouponResource
         ("metadata", P.Metadata.Emptyable()),
         ("name", P.Max(40)));
 
-    public static ObjectParam ListSchema { get; } = RequestSchema.List(("created", P.Range));
-
     public static JsonObject Create(StoreTransaction transaction, Params parameters)
     {
         var id = parameters.String("id") ?? IdGenerator.Code();

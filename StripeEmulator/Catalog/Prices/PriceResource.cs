@@ -20,8 +20,26 @@ internal static class PriceResource
         Type = Type,
         Noun = "price",
         Expandable = new Dictionary<string, string> { ["product"] = ProductResource.Type },
-        Includable = ["tiers"],
+        Includable = ["tiers", "currency_options"],
+        // Stripe lists the price's own currency among its currency_options (returned only when expanded).
+        Derive = (price, _) => price["currency_options"] = CurrencyOptions(price),
     };
+
+    private static JsonObject CurrencyOptions(JsonObject price)
+    {
+        var option = new JsonObject
+        {
+            ["custom_unit_amount"] = price["custom_unit_amount"]?.DeepClone(),
+            ["tax_behavior"] = price["tax_behavior"]?.DeepClone(),
+            ["unit_amount"] = price["unit_amount"]?.DeepClone(),
+            ["unit_amount_decimal"] = price["unit_amount_decimal"]?.DeepClone(),
+        };
+        if (price["tiers"] is JsonArray tiers)
+        {
+            option["tiers"] = tiers.DeepClone();
+        }
+        return new JsonObject { [price["currency"]!.GetValue<string>()] = option };
+    }
 
     /// <summary>POST /v1/prices: the product is named (<c>product</c>) or created with the price (<c>product_data</c>).</summary>
     public static JsonObject Create(StoreTransaction transaction, Params parameters)
@@ -117,23 +135,6 @@ internal static class PriceResource
         }
         transaction.UpdateAndEmit("price.updated", before, after);
         return after;
-    }
-
-    public static bool Matches(StoredObject price, Params filters)
-    {
-        var data = price.Data;
-        var recurring = data["recurring"] as JsonObject;
-        return (filters.Bool("active") is not { } active || data["active"]!.GetValue<bool>() == active)
-            && RangeParam.Matches(filters["created"], price.Created)
-            && (filters.String("currency") is not { } currency || data["currency"]?.GetValue<string>() == currency)
-            && (filters.Strings("lookup_keys") is not { } keys || (data["lookup_key"]?.GetValue<string>() is { } key && keys.Contains(key, StringComparer.Ordinal)))
-            && (filters.String("product") is not { } product || data["product"]?.GetValue<string>() == product)
-            && (filters.String("type") is not { } type || data["type"]?.GetValue<string>() == type)
-            && (filters.Object("recurring") is not { } wanted
-                || (recurring is not null
-                    && (wanted.String("interval") is not { } interval || recurring["interval"]?.GetValue<string>() == interval)
-                    && (wanted.String("meter") is not { } meter || recurring["meter"]?.GetValue<string>() == meter)
-                    && (wanted.String("usage_type") is not { } usage || recurring["usage_type"]?.GetValue<string>() == usage)));
     }
 
     /// <summary>

@@ -79,13 +79,4 @@ internal static class PriceSchemas
         ("nickname", P.String),
         ("tax_behavior", TaxBehavior),
         ("transfer_lookup_key", P.Boolean));
-
-    public static ObjectParam List { get; } = RequestSchema.List(
-        ("active", P.Boolean),
-        ("created", P.Range),
-        ("currency", P.Currency),
-        ("lookup_keys", P.Array(P.Max(200)) with { MaxItems = 10 }),
-        ("product", P.String),
-        ("recurring", P.Object(("interval", P.Enum(Intervals)), ("meter", P.String), ("usage_type", P.Enum("licensed", "metered")))),
-        ("type", P.Enum("one_time", "recurring")));
 }

@@ -1,5 +1,5 @@
-using Yapit.StripeEmulator.Store;
-using Yapit.StripeEmulator.Wire;
+using System.Text.Json.Nodes;
+using Yapit.StripeEmulator.Resources;
 using Yapit.StripeEmulator.Wire.Parameters;
 
 namespace Yapit.StripeEmulator.Catalog.Prices;
@@ -7,37 +7,22 @@ namespace Yapit.StripeEmulator.Catalog.Prices;
 /// <summary><c>/v1/prices</c>. Prices are never deleted, only deactivated.</summary>
 public static class PricesApi
 {
-    public static IEndpointRouteBuilder MapPricesApi(this IEndpointRouteBuilder app)
+    public static ResourceApi Resource { get; } = new()
     {
-        var api = app.MapStripeGroup("/v1/prices");
-        api.MapPost("", CreatePrice);
-        api.MapGet("", ListPrices);
-        api.MapGet("/{id}", RetrievePrice);
-        api.MapPost("/{id}", UpdatePrice);
-        return app;
-    }
-
-    public static IResult CreatePrice(StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(PriceSchemas.Create);
-        return store.Write(request.Info, tx => request.Respond(tx, PriceResource.Create(tx, parameters)));
-    }
-
-    public static IResult RetrievePrice(string id, StripeRequest request, StripeStore store)
-    {
-        request.Bind(RequestSchema.Retrieve);
-        return store.Read(tx => request.Respond(tx, tx.Get(PriceResource.Type, id)));
-    }
-
-    public static IResult UpdatePrice(string id, StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(PriceSchemas.Update);
-        return store.Write(request.Info, tx => request.Respond(tx, PriceResource.Update(tx, id, parameters)));
-    }
-
-    public static IResult ListPrices(StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(PriceSchemas.List);
-        return store.Read(tx => ListPage.Respond(tx, request, parameters, PriceResource.Type, "/v1/prices", p => PriceResource.Matches(p, parameters)));
-    }
+        Definition = PriceResource.Definition,
+        Path = "/v1/prices",
+        Create = (PriceSchemas.Create, c => PriceResource.Create(c.Tx, c.Params)),
+        Update = (PriceSchemas.Update, c => PriceResource.Update(c.Tx, c.Id, c.Params)),
+        List = [
+            ListFilter.Bool("active"), ListFilter.Created, ListFilter.Equal("currency", P.Currency),
+            ListFilter.Custom("lookup_keys", P.Array(P.Max(200)) with { MaxItems = 10 },
+                (price, keys) => price.Data["lookup_key"]?.GetValue<string>() is { } key && keys.AsArray().Any(k => k?.GetValue<string>() == key)),
+            ListFilter.String("product"),
+            ListFilter.Custom("recurring", P.Object(("interval", P.Enum(PriceSchemas.Intervals)), ("meter", P.String), ("usage_type", P.Enum("licensed", "metered"))),
+                (price, wanted) => price.Data["recurring"] is JsonObject recurring
+                    && wanted.AsObject().All(w => JsonNode.DeepEquals(recurring[w.Key], w.Value))),
+            ListFilter.Equal("type", P.Enum("one_time", "recurring")),
+        ],
+        Search = new(new Dictionary<string, string> { ["active"] = "active", ["currency"] = "currency", ["lookup_key"] = "lookup_key", ["product"] = "product", ["type"] = "type" }),
+    };
 }

@@ -15,7 +15,7 @@ internal static class ProductResource
     {
         Type = Type,
         Noun = "product",
-        Expandable = new Dictionary<string, string> { ["default_price"] = PriceResource.Type },
+        Expandable = new Dictionary<string, string> { ["default_price"] = PriceResource.Type, ["tax_code"] = TaxCodes.Type },
     };
 
     /// <summary>Creates a product (and its default price when <c>default_price_data</c> is given).</summary>
@@ -101,17 +101,6 @@ internal static class ProductResource
         transaction.Delete(Type, id);
         transaction.Emit("product.deleted", product);
         return ObjectRenderer.Deleted(Type, id);
-    }
-
-    public static bool Matches(StoredObject product, Params filters)
-    {
-        var data = product.Data;
-        return (filters.Bool("active") is not { } active || data["active"]!.GetValue<bool>() == active)
-            && RangeParam.Matches(filters["created"], product.Created)
-            && (filters.Strings("ids") is not { } ids || ids.Contains(product.Id, StringComparer.Ordinal))
-            && (filters.Bool("shippable") is not { } shippable || data["shippable"]?.GetValue<bool>() == shippable)
-            && (filters.String("type") is not { } type || data["type"]?.GetValue<string>() == type)
-            && (filters.String("url") is not { } url || data["url"]?.GetValue<string>() == url);
     }
 
     private static JsonObject? TaxDetails(Params? given) => given is null

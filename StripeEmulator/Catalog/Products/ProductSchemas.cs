@@ -48,12 +48,4 @@ internal static class ProductSchemas
         ("tax_details", TaxDetails.Emptyable()),
         ("unit_label", P.Max(12).Emptyable()),
         ("url", P.Max(5000).Emptyable()));
-
-    public static ObjectParam List { get; } = RequestSchema.List(
-        ("active", P.Boolean),
-        ("created", P.Range),
-        ("ids", P.Array(P.String)),
-        ("shippable", P.Boolean),
-        ("type", P.Enum("good", "service")),
-        ("url", P.String));
 }

@@ -1,5 +1,4 @@
-using Yapit.StripeEmulator.Store;
-using Yapit.StripeEmulator.Wire;
+using Yapit.StripeEmulator.Resources;
 using Yapit.StripeEmulator.Wire.Parameters;
 
 namespace Yapit.StripeEmulator.Catalog.Products;
@@ -7,44 +6,15 @@ namespace Yapit.StripeEmulator.Catalog.Products;
 /// <summary><c>/v1/products</c>.</summary>
 public static class ProductsApi
 {
-    public static IEndpointRouteBuilder MapProductsApi(this IEndpointRouteBuilder app)
+    public static ResourceApi Resource { get; } = new()
     {
-        var api = app.MapStripeGroup("/v1/products");
-        api.MapPost("", CreateProduct);
-        api.MapGet("", ListProducts);
-        api.MapGet("/{id}", RetrieveProduct);
-        api.MapPost("/{id}", UpdateProduct);
-        api.MapDelete("/{id}", DeleteProduct);
-        return app;
-    }
-
-    public static IResult CreateProduct(StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(ProductSchemas.Create);
-        return store.Write(request.Info, tx => request.Respond(tx, ProductResource.Create(tx, parameters)));
-    }
-
-    public static IResult RetrieveProduct(string id, StripeRequest request, StripeStore store)
-    {
-        request.Bind(RequestSchema.Retrieve);
-        return store.Read(tx => request.Respond(tx, tx.Get(ProductResource.Type, id)));
-    }
-
-    public static IResult UpdateProduct(string id, StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(ProductSchemas.Update);
-        return store.Write(request.Info, tx => request.Respond(tx, ProductResource.Update(tx, id, parameters)));
-    }
-
-    public static IResult DeleteProduct(string id, StripeRequest request, StripeStore store)
-    {
-        request.Bind(RequestSchema.Delete);
-        return store.Write(request.Info, tx => StripeResults.Json(ProductResource.Delete(tx, id)));
-    }
-
-    public static IResult ListProducts(StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(ProductSchemas.List);
-        return store.Read(tx => ListPage.Respond(tx, request, parameters, ProductResource.Type, "/v1/products", p => ProductResource.Matches(p, parameters)));
-    }
+        Definition = ProductResource.Definition,
+        Path = "/v1/products",
+        Create = (ProductSchemas.Create, c => ProductResource.Create(c.Tx, c.Params)),
+        Update = (ProductSchemas.Update, c => ProductResource.Update(c.Tx, c.Id, c.Params)),
+        Delete = c => ProductResource.Delete(c.Tx, c.Id),
+        List = [ListFilter.Bool("active"), ListFilter.Created, ListFilter.Ids, ListFilter.Bool("shippable"),
+            ListFilter.Equal("type", P.Enum("good", "service")), ListFilter.String("url")],
+        Search = new(new Dictionary<string, string> { ["active"] = "active", ["description"] = "description", ["name"] = "name", ["shippable"] = "shippable", ["url"] = "url" }),
+    };
 }

@@ -42,14 +42,6 @@ internal static class PromotionCodeResource
         ("metadata", P.Metadata.Emptyable()),
         ("restrictions", P.Object(("currency_options", P.Unsupported))));
 
-    public static ObjectParam ListSchema { get; } = RequestSchema.List(
-        ("active", P.Boolean),
-        ("code", P.String),
-        ("coupon", P.String),
-        ("created", P.Range),
-        ("customer", P.String),
-        ("customer_account", P.Unsupported));
-
     public static JsonObject Create(StoreTransaction transaction, Params parameters)
     {
         var promotion = parameters.Object("promotion")!;
@@ -120,16 +112,6 @@ internal static class PromotionCodeResource
         }
         transaction.UpdateAndEmit("promotion_code.updated", before, after);
         return after;
-    }
-
-    public static bool Matches(StoredObject promotionCode, Params filters)
-    {
-        var data = promotionCode.Data;
-        return (filters.Bool("active") is not { } active || data["active"]!.GetValue<bool>() == active)
-            && (filters.String("code") is not { } code || string.Equals(data["code"]!.GetValue<string>(), code, StringComparison.OrdinalIgnoreCase))
-            && (filters.String("coupon") is not { } coupon || data["promotion"]?["coupon"]?.GetValue<string>() == coupon)
-            && (filters.String("customer") is not { } customer || data["customer"]?.GetValue<string>() == customer)
-            && RangeParam.Matches(filters["created"], promotionCode.Created);
     }
 
     /// <summary>Codes are unique, ignoring case, among active promotion codes.</summary>

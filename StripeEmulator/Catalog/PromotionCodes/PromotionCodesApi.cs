@@ -1,5 +1,4 @@
-using Yapit.StripeEmulator.Store;
-using Yapit.StripeEmulator.Wire;
+using Yapit.StripeEmulator.Resources;
 using Yapit.StripeEmulator.Wire.Parameters;
 
 namespace Yapit.StripeEmulator.Catalog.PromotionCodes;
@@ -7,38 +6,19 @@ namespace Yapit.StripeEmulator.Catalog.PromotionCodes;
 /// <summary><c>/v1/promotion_codes</c>. Promotion codes are never deleted, only deactivated.</summary>
 public static class PromotionCodesApi
 {
-    public static IEndpointRouteBuilder MapPromotionCodesApi(this IEndpointRouteBuilder app)
+    public static ResourceApi Resource { get; } = new()
     {
-        var api = app.MapStripeGroup("/v1/promotion_codes");
-        api.MapPost("", CreatePromotionCode);
-        api.MapGet("", ListPromotionCodes);
-        api.MapGet("/{id}", RetrievePromotionCode);
-        api.MapPost("/{id}", UpdatePromotionCode);
-        return app;
-    }
-
-    public static IResult CreatePromotionCode(StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(PromotionCodeResource.CreateSchema);
-        return store.Write(request.Info, tx => request.Respond(tx, PromotionCodeResource.Create(tx, parameters)));
-    }
-
-    public static IResult RetrievePromotionCode(string id, StripeRequest request, StripeStore store)
-    {
-        request.Bind(RequestSchema.Retrieve);
-        return store.Read(tx => request.Respond(tx, tx.Get(PromotionCodeResource.Type, id)));
-    }
-
-    public static IResult UpdatePromotionCode(string id, StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(PromotionCodeResource.UpdateSchema);
-        return store.Write(request.Info, tx => request.Respond(tx, PromotionCodeResource.Update(tx, id, parameters)));
-    }
-
-    public static IResult ListPromotionCodes(StripeRequest request, StripeStore store)
-    {
-        var parameters = request.Bind(PromotionCodeResource.ListSchema);
-        return store.Read(tx => ListPage.Respond(tx, request, parameters, PromotionCodeResource.Type, "/v1/promotion_codes",
-            p => PromotionCodeResource.Matches(p, parameters)));
-    }
+        Definition = PromotionCodeResource.Definition,
+        Path = "/v1/promotion_codes",
+        Create = (PromotionCodeResource.CreateSchema, c => PromotionCodeResource.Create(c.Tx, c.Params)),
+        Update = (PromotionCodeResource.UpdateSchema, c => PromotionCodeResource.Update(c.Tx, c.Id, c.Params)),
+        List = [
+            ListFilter.Bool("active"),
+            // Codes are matched ignoring case, as Stripe does.
+            ListFilter.Custom("code", P.String, (promo, code) => string.Equals(promo.Data["code"]!.GetValue<string>(), code.GetValue<string>(), StringComparison.OrdinalIgnoreCase)),
+            ListFilter.String("coupon", "promotion.coupon"),
+            ListFilter.Created,
+            ListFilter.String("customer"),
+        ],
+    };
 }

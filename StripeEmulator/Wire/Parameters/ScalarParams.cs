@@ -121,3 +121,19 @@ public sealed record UnsupportedParam : Param
     protected override JsonNode? BindValue(FormNode node, string path) =>
         throw new StripeErrorException(400, StripeErrors.InvalidRequest, null, $"The Stripe emulator does not support the parameter {path}.", path) { IsValidation = true };
 }
+
+/// <summary>A unix time or one of a few keywords (<c>trial_end=now</c>, <c>billing_cycle_anchor=unchanged</c>).</summary>
+public sealed record TimestampOrParam(params string[] Keywords) : Param
+{
+    protected override JsonNode? BindValue(FormNode node, string path)
+    {
+        var text = Leaf(node, path, "timestamp");
+        if (Keywords.Contains(text, StringComparer.Ordinal))
+        {
+            return JsonValue.Create(text);
+        }
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? JsonValue.Create(value)
+            : throw StripeErrors.InvalidValue(path, $"Invalid {path}: must be a unix timestamp or one of {StringParam.Enumerate(Keywords)}");
+    }
+}
