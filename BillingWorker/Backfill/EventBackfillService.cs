@@ -1,14 +1,8 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Stripe;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Inbox;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Common;
-using Yapit.StripeApi.Errors;
-using Yapit.StripeApi.Resources.Events;
-using Yapit.StripeApi.Serialization;
-using Yapit.StripeApi.Webhooks;
 
 namespace Yapit.BillingWorker.Backfill;
 
@@ -22,12 +16,17 @@ namespace Yapit.BillingWorker.Backfill;
 /// primary key, so a pass costs what Stripe lists, not what the inbox holds.
 /// </summary>
 public sealed class EventBackfillService(
-    StripeClient stripe,
+    IStripeClient stripe,
     InboxStore inbox,
     IOptionsMonitor<BackfillOptions> options,
     TimeProvider time,
     ILogger<EventBackfillService> logger) : BackgroundService
 {
+    /// <summary>Stripe's largest page.</summary>
+    private const int PageSize = 100;
+
+    private readonly EventService _events = new(stripe);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.CurrentValue.Enabled)
@@ -43,7 +42,8 @@ public sealed class EventBackfillService(
                 {
                     await RunOnceAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception error) when (error is StripeException or NpgsqlException or TimeoutException)
+                catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
+                    || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
                 {
                     logger.LogWarning(error, "Backfill of Stripe events failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
                 }
@@ -74,16 +74,16 @@ public sealed class EventBackfillService(
 
         var listed = 0;
         var inserted = 0;
-        var page = new List<StripeEvent>(ListOptions.MaxLimit);
-        await foreach (var stripeEvent in stripe.Events.ListAutoPagingAsync(new EventListOptions
+        var page = new List<Event>(PageSize);
+        await foreach (var stripeEvent in _events.ListAutoPagingAsync(new EventListOptions
         {
-            Limit = ListOptions.MaxLimit,
-            Created = new DateRangeFilter { GreaterThanOrEqual = since },
+            Limit = PageSize,
+            Created = new DateRangeOptions { GreaterThanOrEqual = since.UtcDateTime },
         }, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             listed++;
             page.Add(stripeEvent);
-            if (page.Count == ListOptions.MaxLimit)
+            if (page.Count == PageSize)
             {
                 inserted += await InsertMissingAsync(page, activity, cancellationToken).ConfigureAwait(false);
                 page.Clear();
@@ -106,7 +106,7 @@ public sealed class EventBackfillService(
     }
 
     /// <summary>Inserts the events of one listed page that the inbox lacks; only those are serialised.</summary>
-    private async Task<int> InsertMissingAsync(List<StripeEvent> page, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    private async Task<int> InsertMissingAsync(List<Event> page, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         if (page.Count == 0)
         {
@@ -118,9 +118,11 @@ public sealed class EventBackfillService(
             return 0;
         }
         var events = page.Where(e => missing.Contains(e.Id)).Select(stripeEvent => new IncomingEvent(
-            stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, stripeEvent.Livemode, stripeEvent.Created,
-            stripeEvent.ObjectId, stripeEvent.ObjectType,
-            JsonSerializer.Serialize(stripeEvent, StripeJson.Options),
+            stripeEvent.Id, stripeEvent.Type, stripeEvent.ApiVersion, stripeEvent.Livemode,
+            new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)),
+            (stripeEvent.Data?.Object as IHasId)?.Id, stripeEvent.Data?.Object?.Object,
+            // The event as Stripe sent it (the worker parses it like a delivered webhook), not a re-serialisation.
+            stripeEvent.RawJsonElement?.GetRawText() ?? stripeEvent.ToJson(),
             activity?.Id, activity?.TraceStateString, Source: "backfill")).ToList();
         var inserted = await inbox.InsertManyAsync(events, cancellationToken).ConfigureAwait(false);
         foreach (var stripeEvent in events.Where(e => inserted.Contains(e.EventId)))

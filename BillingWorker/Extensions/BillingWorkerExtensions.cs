@@ -6,8 +6,7 @@ using Yapit.BillingWorker.Handlers;
 using Yapit.BillingWorker.Health;
 using Yapit.BillingWorker.Inbox;
 using Yapit.BillingWorker.Retention;
-using Yapit.ServiceDefaults.Http;
-using Yapit.StripeApi.DependencyInjection;
+using Yapit.Billing.Stripe;
 
 namespace Yapit.BillingWorker.Extensions;
 
@@ -21,9 +20,9 @@ public static class BillingWorkerExtensions
         services.AddSingleton<InboxStore>();
         services.AddSingleton<PlanAvailabilityStore>();
 
-        // The Stripe client retries with idempotency keys itself; a second, generic retry layer would multiply attempts.
-        services.AddStripeClient(builder.Configuration).RemoveStandardResilienceHandler();
-        services.AddOptions<Yapit.StripeApi.StripeClientOptions>().ValidateOnStart();
+        // Stripe.net, registered once for every service; it retries with idempotency keys itself (the only retry layer).
+        services.AddStripe(builder.Configuration);
+        services.AddOptions<StripeSettings>().ValidateOnStart();
 
         services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName)
             .Validate(o => o.MaxConcurrency > 0 && o.MaxAttempts > 0, "Inbox:MaxConcurrency and Inbox:MaxAttempts must be positive.")

@@ -1,11 +1,7 @@
 using System.Text.Json;
+using Stripe;
 using Yapit.Billing.Catalog;
 using Yapit.Billing.Plans;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Errors;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Webhooks;
 
 namespace Yapit.BillingWorker.Handlers;
 
@@ -16,9 +12,15 @@ namespace Yapit.BillingWorker.Handlers;
 /// re-run setup; when Stripe agrees again, it is marked available. Decisions come from the objects re-read from
 /// Stripe, never from the event's snapshot, so order and duplicates do not matter.
 /// </summary>
-public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilityStore plans, ILogger<CatalogEventHandler> logger) : IStripeEventHandler
+public sealed class CatalogEventHandler(IStripeClient stripe, PlanAvailabilityStore plans, ILogger<CatalogEventHandler> logger) : IStripeEventHandler
 {
-    public async Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken)
+    private readonly PriceService _prices = new(stripe);
+    private readonly ProductService _products = new(stripe);
+
+    /// <summary>Only ids, lookup keys, metadata and the request's idempotency key are read; the rest is re-read from Stripe.</summary>
+    public bool ReadsAnyApiVersion => true;
+
+    public async Task HandleAsync(Event stripeEvent, CancellationToken cancellationToken)
     {
         var bySetup = CatalogMarkers.IsFromStripeSetup(stripeEvent.Request?.IdempotencyKey);
         var (priceIds, lookupKeys, productIds) = Mentions(stripeEvent);
@@ -27,7 +29,7 @@ public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilitySto
             if (!bySetup && stripeEvent.Type.EndsWith(".updated", StringComparison.Ordinal) && IsManaged(stripeEvent.Data.Object))
             {
                 logger.LogWarning("{ObjectType} {ObjectId} managed by the catalog was changed outside stripe-setup ({EventType}, {EventId}); re-run stripe-setup apply to restore it",
-                    stripeEvent.ObjectType, stripeEvent.ObjectId, stripeEvent.Type, stripeEvent.Id);
+                    stripeEvent.Data.Object?.Object, (stripeEvent.Data.Object as IHasId)?.Id, stripeEvent.Type, stripeEvent.Id);
             }
             return;
         }
@@ -65,9 +67,9 @@ public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilitySto
         Price price;
         try
         {
-            price = await stripe.Prices.GetAsync(interval.PriceId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            price = await _prices.GetAsync(interval.PriceId, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (StripeException error) when (error.IsResourceMissing)
+        catch (StripeException error) when (IsResourceMissing(error))
         {
             return $"price {interval.PriceId} no longer exists in Stripe";
         }
@@ -79,15 +81,15 @@ public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilitySto
         {
             return $"lookup key '{interval.LookupKey}' is no longer on price {price.Id} (it has {(price.LookupKey is null ? "none" : $"'{price.LookupKey}'")})";
         }
-        var productId = price.Product?.Id ?? interval.ProductId;
+        var productId = price.ProductId ?? interval.ProductId;
         if (productId is not null)
         {
             Product? product;
             try
             {
-                product = await stripe.Products.GetAsync(productId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                product = await _products.GetAsync(productId, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (StripeException error) when (error.IsResourceMissing)
+            catch (StripeException error) when (IsResourceMissing(error))
             {
                 product = null;
             }
@@ -99,40 +101,39 @@ public sealed class CatalogEventHandler(StripeClient stripe, PlanAvailabilitySto
         return null;
     }
 
+    private static bool IsResourceMissing(StripeException error) => error.StripeError?.Code == "resource_missing";
+
     /// <summary>The price ids, lookup keys (now and before the event) and product ids the event is about.</summary>
-    private static (List<string> PriceIds, List<string> LookupKeys, List<string> ProductIds) Mentions(StripeEvent stripeEvent)
+    private static (List<string> PriceIds, List<string> LookupKeys, List<string> ProductIds) Mentions(Event stripeEvent)
     {
         var priceIds = new List<string>();
         var lookupKeys = new List<string>();
         var productIds = new List<string>();
-        var obj = stripeEvent.Data.Object;
-        switch (stripeEvent.ObjectType)
+        switch (stripeEvent.Data.Object)
         {
-            case "price":
-                priceIds.Add(stripeEvent.ObjectId!);
-                AddString(obj, "lookup_key", lookupKeys);
-                if (stripeEvent.Data.PreviousAttributes is { ValueKind: JsonValueKind.Object } previous)
+            case Price price:
+                priceIds.Add(price.Id);
+                if (price.LookupKey is { } lookupKey)
                 {
-                    AddString(previous, "lookup_key", lookupKeys);
+                    lookupKeys.Add(lookupKey);
+                }
+                // previous_attributes is untyped in every SDK: read from the event's raw JSON.
+                if (stripeEvent.RawJsonElement is { } raw
+                    && raw.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                    && data.TryGetProperty("previous_attributes", out var previous) && previous.ValueKind == JsonValueKind.Object
+                    && previous.TryGetProperty("lookup_key", out var before) && before.ValueKind == JsonValueKind.String)
+                {
+                    lookupKeys.Add(before.GetString()!);
                 }
                 break;
-            case "product":
-                productIds.Add(stripeEvent.ObjectId!);
+            case Product product:
+                productIds.Add(product.Id);
                 break;
         }
         return (priceIds, lookupKeys, productIds);
     }
 
-    private static void AddString(JsonElement element, string property, List<string> into)
-    {
-        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String)
-        {
-            into.Add(value.GetString()!);
-        }
-    }
-
-    private static bool IsManaged(JsonElement obj) =>
-        obj.ValueKind == JsonValueKind.Object
-        && obj.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
-        && metadata.TryGetProperty(CatalogMarkers.ManagedByKey, out var managed) && managed.GetString() == CatalogMarkers.ManagedByValue;
+    private static bool IsManaged(IHasObject? obj) =>
+        obj is IHasMetadata { Metadata: { } metadata }
+        && metadata.TryGetValue(CatalogMarkers.ManagedByKey, out var managed) && managed == CatalogMarkers.ManagedByValue;
 }

@@ -1,4 +1,4 @@
-using Yapit.StripeApi.Webhooks;
+using Stripe;
 
 namespace Yapit.BillingWorker.Handlers;
 
@@ -9,5 +9,12 @@ namespace Yapit.BillingWorker.Handlers;
 /// </summary>
 public interface IStripeEventHandler
 {
-    Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken);
+    /// <summary>
+    /// True when the handler reads only fields every API version has (ids, object type, metadata, the request's
+    /// idempotency key) and re-reads the rest from Stripe at the pinned version: then an event written for another API
+    /// version is still handled. Otherwise such an event is dead-lettered, never read into the wrong shape.
+    /// </summary>
+    bool ReadsAnyApiVersion => false;
+
+    Task HandleAsync(Event stripeEvent, CancellationToken cancellationToken);
 }

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Handlers;
-using Yapit.StripeApi.Webhooks;
 
 namespace Yapit.BillingWorker.Inbox;
 
@@ -47,9 +46,9 @@ public sealed class EventDispatcher(
             }
             else
             {
-                var stripeEvent = Parse(claimed);
                 await using var handlerScope = scopes.CreateAsyncScope();
                 var handler = (IStripeEventHandler)handlerScope.ServiceProvider.GetRequiredService(handlerType);
+                var stripeEvent = StripeEventReader.Read(claimed.Payload, handler);
                 ClaimFence.Enter(claimed);
                 await handler.HandleAsync(stripeEvent, run.Token).ConfigureAwait(false);
                 outcome = InboxStatus.Done;
@@ -86,19 +85,6 @@ public sealed class EventDispatcher(
         activity?.SetTag("yapit.inbox.outcome", outcome);
         logger.Log(outcome == InboxStatus.Done ? LogLevel.Information : LogLevel.Debug,
             "Stripe event {EventId} ({EventType}, {ObjectId}) {Outcome} in {ElapsedMs:0} ms", claimed.EventId, claimed.EventType, claimed.ObjectId, outcome, elapsed * 1000);
-    }
-
-    /// <summary>The stored payload as an event; one that cannot be read never will be, so that failure is permanent.</summary>
-    private static StripeEvent Parse(ClaimedEvent claimed)
-    {
-        try
-        {
-            return StripeEvent.Parse(System.Text.Encoding.UTF8.GetBytes(claimed.Payload));
-        }
-        catch (JsonException error)
-        {
-            throw new PermanentEventFailureException($"The stored payload is not a Stripe event: {error.Message}", error);
-        }
     }
 
     private void LeaseLost(ClaimedEvent claimed, Activity? activity, Exception? error)

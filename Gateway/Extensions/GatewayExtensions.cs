@@ -7,6 +7,7 @@ using Yapit.Billing.Inbox;
 using Yapit.Billing.Plans;
 using Yapit.Billing.Subscriptions;
 using Yapit.Billing.Usage;
+using Yapit.Billing.Stripe;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Auth;
 using Yapit.Gateway.Billing;
@@ -41,6 +42,8 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<UsageLedger>();
         builder.Services.AddSingleton<PlanCatalogReader>();
         builder.Services.AddSingleton<SubscriptionStore>();
+        // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
+        builder.Services.AddStripe(builder.Configuration);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }

@@ -5,8 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Yapit.Billing.Inbox;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Webhooks;
+using Yapit.Billing.Stripe;
 
 namespace Yapit.Gateway.Webhooks;
 

@@ -1,17 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using Yapit.Billing.Catalog;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Http;
-using Yapit.StripeApi.Resources.BillingPortal;
-using Yapit.StripeApi.Resources.Coupons;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.PromotionCodes;
-using Yapit.StripeApi.Resources.WebhookEndpoints;
+using Stripe;
+using Stripe.BillingPortal;
 using Yapit.StripeSetup.Catalog;
 using Yapit.StripeSetup.Database;
 using Yapit.StripeSetup.Planning;
+using File = System.IO.File;
+using Plan = Yapit.StripeSetup.Planning.Plan;
 
 namespace Yapit.StripeSetup.Applying;
 
@@ -20,8 +16,15 @@ namespace Yapit.StripeSetup.Applying;
 /// idempotency key derived from the resource and its desired state, so an apply that was interrupted (or whose
 /// response got lost) and is run again never makes a duplicate.
 /// </summary>
-public sealed class PlanApplier(StripeClient stripe, TextWriter output)
+public sealed class PlanApplier(IStripeClient stripe, TextWriter output)
 {
+    private readonly ProductService _products = new(stripe);
+    private readonly PriceService _prices = new(stripe);
+    private readonly CouponService _coupons = new(stripe);
+    private readonly PromotionCodeService _promotionCodes = new(stripe);
+    private readonly ConfigurationService _portalConfigurations = new(stripe);
+    private readonly WebhookEndpointService _webhookEndpoints = new(stripe);
+
     /// <summary>Where the signing secrets of newly created webhook endpoints are written (Stripe shows them once).</summary>
     public string WebhookSecretDirectory { get; init; } = "webhook-secrets";
 
@@ -93,29 +96,30 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(product.Metadata);
         if (change.Action == ChangeAction.Create)
         {
-            await stripe.Products.CreateAsync(new ProductCreateOptions
+            var create = new ProductCreateOptions
             {
                 Id = product.Id,
                 Name = product.Name,
-                Description = product.Description,
                 Active = product.Active,
-                TaxCode = product.TaxCode,
-                UnitLabel = product.UnitLabel,
-                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
+            };
+            // Optional fields only when the catalog has them (see SetIfPresent).
+            SetIfPresent(product.Description, v => create.Description = v);
+            SetIfPresent(product.TaxCode, v => create.TaxCode = v);
+            SetIfPresent(product.UnitLabel, v => create.UnitLabel = v);
+            await _products.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
         }
         else
         {
             var fields = Changed(change);
-            await stripe.Products.UpdateAsync(change.StripeId!, new ProductUpdateOptions
-            {
-                Name = fields.Contains("name") ? product.Name : null,
-                Description = fields.Contains("description") ? product.Description ?? string.Empty : null,
-                Active = fields.Contains("active") ? product.Active : null,
-                TaxCode = fields.Contains("tax_code") ? product.TaxCode ?? string.Empty : null,
-                UnitLabel = fields.Contains("unit_label") ? product.UnitLabel ?? string.Empty : null,
-                Metadata = MetadataPatch(change, metadata),
-            }, Update(), cancellationToken).ConfigureAwait(false);
+            var update = new ProductUpdateOptions { Active = fields.Contains("active") ? product.Active : null };
+            // A changed field the catalog no longer has is sent empty, which clears it in Stripe.
+            SetIf(fields.Contains("name"), product.Name, v => update.Name = v);
+            SetIf(fields.Contains("description"), product.Description ?? string.Empty, v => update.Description = v);
+            SetIf(fields.Contains("tax_code"), product.TaxCode ?? string.Empty, v => update.TaxCode = v);
+            SetIf(fields.Contains("unit_label"), product.UnitLabel ?? string.Empty, v => update.UnitLabel = v);
+            PatchMetadata(update, change, metadata);
+            await _products.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         }
         Report(change);
     }
@@ -125,31 +129,30 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(price.Metadata);
         if (change.Action is ChangeAction.Create or ChangeAction.Replace)
         {
-            var created = await stripe.Prices.CreateAsync(new PriceCreateOptions
+            var create = new PriceCreateOptions
             {
                 Currency = price.Currency,
                 UnitAmount = price.Amount,
                 Product = price.ProductId,
                 LookupKey = price.LookupKey,
                 TransferLookupKey = change.Action == ChangeAction.Replace ? true : null,
-                Recurring = price.IsRecurring ? new PriceRecurring { Interval = price.Interval!, IntervalCount = price.IntervalCount } : null,
+                Recurring = price.IsRecurring ? new PriceRecurringOptions { Interval = price.Interval!, IntervalCount = price.IntervalCount } : null,
                 Active = price.Active,
-                Nickname = price.Nickname,
                 TaxBehavior = price.TaxBehavior,
-                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
+            };
+            SetIfPresent(price.Nickname, v => create.Nickname = v);
+            var created = await _prices.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
             Report(change, created.Id);
             return created.Id;
         }
 
         var fields = Changed(change);
-        await stripe.Prices.UpdateAsync(change.StripeId!, new PriceUpdateOptions
-        {
-            Active = fields.Contains("active") ? price.Active : null,
-            Nickname = fields.Contains("nickname") ? price.Nickname ?? string.Empty : null,
-            TaxBehavior = fields.Contains("tax_behavior") ? price.TaxBehavior : null,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        var update = new PriceUpdateOptions { Active = fields.Contains("active") ? price.Active : null };
+        SetIf(fields.Contains("nickname"), price.Nickname ?? string.Empty, v => update.Nickname = v);
+        SetIf(fields.Contains("tax_behavior"), price.TaxBehavior, v => update.TaxBehavior = v);
+        PatchMetadata(update, change, metadata);
+        await _prices.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
         return change.StripeId!;
     }
@@ -159,28 +162,28 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(coupon.Metadata);
         if (change.Action == ChangeAction.Create)
         {
-            await stripe.Coupons.CreateAsync(new CouponCreateOptions
+            var create = new CouponCreateOptions
             {
                 Id = coupon.Id,
-                Name = coupon.Name,
                 AmountOff = coupon.AmountOff,
                 Currency = coupon.AmountOff is null ? null : coupon.Currency ?? currency,
                 PercentOff = coupon.PercentOff,
                 Duration = coupon.Duration,
                 DurationInMonths = coupon.DurationInMonths,
                 MaxRedemptions = coupon.MaxRedemptions,
-                RedeemBy = coupon.RedeemBy,
-                AppliesTo = coupon.AppliesTo.Count == 0 ? null : new CouponAppliesTo { Products = [.. coupon.AppliesTo] },
-                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+                RedeemBy = coupon.RedeemBy?.UtcDateTime,
+                AppliesTo = coupon.AppliesTo.Count == 0 ? null : new CouponAppliesToOptions { Products = [.. coupon.AppliesTo] },
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
+            };
+            SetIfPresent(coupon.Name, v => create.Name = v);
+            await _coupons.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await stripe.Coupons.UpdateAsync(change.StripeId!, new CouponUpdateOptions
-            {
-                Name = Changed(change).Contains("name") ? coupon.Name : null,
-                Metadata = MetadataPatch(change, metadata),
-            }, Update(), cancellationToken).ConfigureAwait(false);
+            var update = new CouponUpdateOptions();
+            SetIf(Changed(change).Contains("name"), coupon.Name, v => update.Name = v);
+            PatchMetadata(update, change, metadata);
+            await _coupons.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         }
         Report(change);
     }
@@ -191,67 +194,64 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         if (change.Action == ChangeAction.Create)
         {
             var hasRestrictions = code.FirstTimeTransaction is not null || code.MinimumAmount is not null;
-            var created = await stripe.PromotionCodes.CreateAsync(new PromotionCodeCreateOptions
+            var created = await _promotionCodes.CreateAsync(new PromotionCodeCreateOptions
             {
-                Promotion = new PromotionInput { Type = "coupon", Coupon = code.Coupon },
+                Promotion = new PromotionCodePromotionOptions { Type = "coupon", Coupon = code.Coupon },
                 Code = code.Code,
                 Active = code.Active,
                 MaxRedemptions = code.MaxRedemptions,
-                ExpiresAt = code.ExpiresAt,
+                ExpiresAt = code.ExpiresAt?.UtcDateTime,
                 Restrictions = hasRestrictions
-                    ? new PromotionCodeRestrictions { FirstTimeTransaction = code.FirstTimeTransaction, MinimumAmount = code.MinimumAmount, MinimumAmountCurrency = code.MinimumAmountCurrency }
+                    ? new PromotionCodeRestrictionsOptions { FirstTimeTransaction = code.FirstTimeTransaction, MinimumAmount = code.MinimumAmount, MinimumAmountCurrency = code.MinimumAmountCurrency }
                     : null,
-                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
             }, Idempotent(change), cancellationToken).ConfigureAwait(false);
             Report(change, created.Id);
             return;
         }
-        await stripe.PromotionCodes.UpdateAsync(change.StripeId!, new PromotionCodeUpdateOptions
-        {
-            Active = Changed(change).Contains("active") ? code.Active : null,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        var update = new PromotionCodeUpdateOptions { Active = Changed(change).Contains("active") ? code.Active : null };
+        PatchMetadata(update, change, metadata);
+        await _promotionCodes.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
     private async Task ApplyPortalAsync(PlannedChange change, CatalogPortalConfiguration portal, Catalog.Catalog catalog, Dictionary<string, string> priceIds, CancellationToken cancellationToken)
     {
         var features = PortalParameters.Features(portal, catalog, priceIds, forCreate: change.Action == ChangeAction.Create);
-        var profile = new PortalBusinessProfile
-        {
-            Headline = portal.Headline ?? string.Empty,
-            PrivacyPolicyUrl = portal.PrivacyPolicyUrl,
-            TermsOfServiceUrl = portal.TermsOfServiceUrl,
-        };
+        var profile = new ConfigurationBusinessProfileOptions { Headline = portal.Headline ?? string.Empty };
+        SetIfPresent(portal.PrivacyPolicyUrl, v => profile.PrivacyPolicyUrl = v);
+        SetIfPresent(portal.TermsOfServiceUrl, v => profile.TermsOfServiceUrl = v);
         var metadata = ManagedMetadata.For(new Dictionary<string, string>(), portal.Key);
         if (change.Action == ChangeAction.Create)
         {
-            var created = await stripe.BillingPortal.Configurations.CreateAsync(new PortalConfigurationCreateOptions
+            var create = new ConfigurationCreateOptions
             {
                 Features = features,
                 BusinessProfile = profile,
-                DefaultReturnUrl = portal.DefaultReturnUrl,
-                Name = portal.Name,
-                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
+            };
+            SetIfPresent(portal.DefaultReturnUrl, v => create.DefaultReturnUrl = v);
+            SetIfPresent(portal.Name, v => create.Name = v);
+            var created = await _portalConfigurations.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
             if (!portal.Active)
             {
                 // Create takes no active flag: a configuration declared inactive is switched off right after.
-                await stripe.BillingPortal.Configurations.UpdateAsync(created.Id, new PortalConfigurationUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
+                await _portalConfigurations.UpdateAsync(created.Id, new ConfigurationUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
             }
             Report(change, created.Id);
             return;
         }
         // The whole desired tree is sent: afterwards the configuration equals the catalog, whatever changed.
-        await stripe.BillingPortal.Configurations.UpdateAsync(change.StripeId!, new PortalConfigurationUpdateOptions
+        var update = new ConfigurationUpdateOptions
         {
             Active = portal.Active,
             Features = features,
             BusinessProfile = profile,
             DefaultReturnUrl = portal.DefaultReturnUrl ?? string.Empty,
             Name = portal.Name ?? string.Empty,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        };
+        PatchMetadata(update, change, metadata);
+        await _portalConfigurations.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -260,14 +260,15 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         var metadata = ManagedMetadata.For(new Dictionary<string, string>(), endpoint.Key);
         if (change.Action is ChangeAction.Create or ChangeAction.Replace)
         {
-            var created = await stripe.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions
+            var create = new WebhookEndpointCreateOptions
             {
                 Url = endpoint.Url,
                 EnabledEvents = [.. endpoint.EnabledEvents],
                 ApiVersion = endpoint.ApiVersion,
-                Description = endpoint.Description,
-                Metadata = metadata.ToDictionary(m => m.Key, m => (string?)m.Value),
-            }, Idempotent(change), cancellationToken).ConfigureAwait(false);
+                Metadata = metadata.ToDictionary(m => m.Key, m => m.Value),
+            };
+            SetIfPresent(endpoint.Description, v => create.Description = v);
+            var created = await _webhookEndpoints.CreateAsync(create, Idempotent(change), cancellationToken).ConfigureAwait(false);
             Report(change, created.Id);
             if (created.Secret is { } secret)
             {
@@ -278,14 +279,15 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
             return;
         }
         var fields = Changed(change);
-        await stripe.WebhookEndpoints.UpdateAsync(change.StripeId!, new WebhookEndpointUpdateOptions
+        var update = new WebhookEndpointUpdateOptions
         {
             Url = fields.Contains("url") ? endpoint.Url : null,
             EnabledEvents = fields.Contains("enabled_events") ? [.. endpoint.EnabledEvents] : null,
-            Description = fields.Contains("description") ? endpoint.Description ?? string.Empty : null,
             Disabled = fields.Contains("status") ? false : null,
-            Metadata = MetadataPatch(change, metadata),
-        }, Update(), cancellationToken).ConfigureAwait(false);
+        };
+        SetIf(fields.Contains("description"), endpoint.Description ?? string.Empty, v => update.Description = v);
+        PatchMetadata(update, change, metadata);
+        await _webhookEndpoints.UpdateAsync(change.StripeId!, update, Update(), cancellationToken).ConfigureAwait(false);
         Report(change);
     }
 
@@ -294,19 +296,19 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
         switch (kind)
         {
             case ResourceKinds.Product:
-                await stripe.Products.UpdateAsync(stripeId, new ProductUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
+                await _products.UpdateAsync(stripeId, new ProductUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.Price:
-                await stripe.Prices.UpdateAsync(stripeId, new PriceUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
+                await _prices.UpdateAsync(stripeId, new PriceUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.PromotionCode:
-                await stripe.PromotionCodes.UpdateAsync(stripeId, new PromotionCodeUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
+                await _promotionCodes.UpdateAsync(stripeId, new PromotionCodeUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.PortalConfiguration:
-                await stripe.BillingPortal.Configurations.UpdateAsync(stripeId, new PortalConfigurationUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
+                await _portalConfigurations.UpdateAsync(stripeId, new ConfigurationUpdateOptions { Active = false }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             case ResourceKinds.WebhookEndpoint:
-                await stripe.WebhookEndpoints.UpdateAsync(stripeId, new WebhookEndpointUpdateOptions { Disabled = true }, Update(), cancellationToken).ConfigureAwait(false);
+                await _webhookEndpoints.UpdateAsync(stripeId, new WebhookEndpointUpdateOptions { Disabled = true }, Update(), cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new InvalidOperationException($"{kind} cannot be deactivated.");
@@ -338,12 +340,42 @@ public sealed class PlanApplier(StripeClient stripe, TextWriter output)
 
     private static HashSet<string> Changed(PlannedChange change) => change.Fields.Select(f => f.Field).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Stripe.net sends a property that was assigned null as an empty value, which clears the field (its way of
+    /// unsetting <c>metadata</c> or a description). So optional values are assigned only when there is one, never null.
+    /// </summary>
+    private static void SetIfPresent(string? value, Action<string> set)
+    {
+        if (value is not null)
+        {
+            set(value);
+        }
+    }
+
+    private static void SetIf(bool changed, string? value, Action<string> set)
+    {
+        if (changed)
+        {
+            SetIfPresent(value, set);
+        }
+    }
+
+    /// <summary>Sets the metadata patch when there is one; assigning null would clear all metadata.</summary>
+    private static void PatchMetadata(IHasMetadata options, PlannedChange change, IReadOnlyDictionary<string, string> desired)
+    {
+        if (MetadataPatch(change, desired) is { } patch)
+        {
+            options.Metadata = patch;
+        }
+    }
+
     /// <summary>Only the metadata keys that changed: new values set, keys the catalog does not have removed.</summary>
-    private static Dictionary<string, string?>? MetadataPatch(PlannedChange change, IReadOnlyDictionary<string, string> desired)
+    /// <remarks>A removed key is sent empty (<c>metadata[key]=</c>), which is how Stripe deletes one key.</remarks>
+    private static Dictionary<string, string>? MetadataPatch(PlannedChange change, IReadOnlyDictionary<string, string> desired)
     {
         var keys = change.Fields.Where(f => f.Field.StartsWith(ResourceFields.MetadataPrefix, StringComparison.Ordinal))
             .Select(f => f.Field[ResourceFields.MetadataPrefix.Length..]).ToList();
-        return keys.Count == 0 ? null : keys.ToDictionary(k => k, k => desired.TryGetValue(k, out var v) ? v : null, StringComparer.Ordinal);
+        return keys.Count == 0 ? null : keys.ToDictionary(k => k, k => desired.TryGetValue(k, out var v) ? v : string.Empty, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -384,30 +416,30 @@ public static class PortalParameters
     /// Create does not accept an empty condition list (no conditions is its default); update needs the empty value to
     /// clear conditions set before.
     /// </param>
-    public static PortalFeatures Features(CatalogPortalConfiguration portal, Catalog.Catalog catalog, IReadOnlyDictionary<string, string> priceIds, bool forCreate)
+    public static ConfigurationFeaturesOptions Features(CatalogPortalConfiguration portal, Catalog.Catalog catalog, IReadOnlyDictionary<string, string> priceIds, bool forCreate)
     {
         var products = catalog.Products.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        return new PortalFeatures
+        return new ConfigurationFeaturesOptions
         {
-            InvoiceHistory = new PortalEnabled { Enabled = portal.InvoiceHistory },
-            PaymentMethodUpdate = new PortalPaymentMethodUpdate { Enabled = portal.PaymentMethodUpdate },
-            CustomerUpdate = new PortalCustomerUpdate { Enabled = portal.CustomerUpdate.Count > 0, AllowedUpdates = [.. portal.CustomerUpdate] },
+            InvoiceHistory = new ConfigurationFeaturesInvoiceHistoryOptions { Enabled = portal.InvoiceHistory },
+            PaymentMethodUpdate = new ConfigurationFeaturesPaymentMethodUpdateOptions { Enabled = portal.PaymentMethodUpdate },
+            CustomerUpdate = new ConfigurationFeaturesCustomerUpdateOptions { Enabled = portal.CustomerUpdate.Count > 0, AllowedUpdates = [.. portal.CustomerUpdate] },
             SubscriptionCancel = portal.Cancellation is { } cancel
-                ? new PortalSubscriptionCancel
+                ? new ConfigurationFeaturesSubscriptionCancelOptions
                 {
                     Enabled = true,
                     Mode = cancel.Mode,
                     ProrationBehavior = cancel.ProrationBehavior,
-                    CancellationReason = new PortalCancellationReason { Enabled = cancel.Reasons.Count > 0, Options = [.. cancel.Reasons] },
+                    CancellationReason = new ConfigurationFeaturesSubscriptionCancelCancellationReasonOptions { Enabled = cancel.Reasons.Count > 0, Options = [.. cancel.Reasons] },
                 }
-                : new PortalSubscriptionCancel { Enabled = false },
+                : new ConfigurationFeaturesSubscriptionCancelOptions { Enabled = false },
             SubscriptionUpdate = portal.PlanSwitching is { } switching
-                ? new PortalSubscriptionUpdate
+                ? new ConfigurationFeaturesSubscriptionUpdateOptions
                 {
                     Enabled = true,
                     DefaultAllowedUpdates = [.. switching.AllowedUpdates],
                     ProrationBehavior = switching.ProrationBehavior,
-                    Products = switching.Products.Select(productId => new PortalProduct
+                    Products = switching.Products.Select(productId => new ConfigurationFeaturesSubscriptionUpdateProductOptions
                     {
                         Product = productId,
                         Prices = products[productId].Prices.Where(p => p.IsRecurring && p.Active)
@@ -417,12 +449,12 @@ public static class PortalParameters
                     // No conditions: downgrades apply immediately (an empty list clears earlier ones on update).
                     ScheduleAtPeriodEnd = ResourceFields.ScheduleConditions(switching.Downgrades) is { Count: 0 } && forCreate
                         ? null
-                        : new PortalScheduleAtPeriodEnd
+                        : new ConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndOptions
                         {
-                            Conditions = ResourceFields.ScheduleConditions(switching.Downgrades).Select(c => new PortalScheduleCondition { Type = c }).ToList(),
+                            Conditions = ResourceFields.ScheduleConditions(switching.Downgrades).Select(c => new ConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditionOptions { Type = c }).ToList(),
                         },
                 }
-                : new PortalSubscriptionUpdate { Enabled = false },
+                : new ConfigurationFeaturesSubscriptionUpdateOptions { Enabled = false },
         };
     }
 }

@@ -1,6 +1,5 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using Yapit.StripeApi;
 
 namespace Yapit.StripeSetup.Catalog;
 
@@ -266,7 +265,7 @@ public static class CatalogLoader
                 Key = r.String(w, "key", required: true) ?? string.Empty,
                 Url = r.String(w, "url", required: true) ?? string.Empty,
                 EnabledEvents = r.Strings(w, "enabled_events"),
-                ApiVersion = r.String(w, "api_version") ?? StripeApiVersion.Current,
+                ApiVersion = r.String(w, "api_version") ?? Stripe.StripeConfiguration.ApiVersion,
                 Description = r.String(w, "description"),
                 Location = YamlNodeReader.At(node),
             });

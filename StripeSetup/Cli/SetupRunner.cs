@@ -3,13 +3,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Stripe;
 using Yapit.Billing.Data;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Errors;
+using Yapit.Billing.Stripe;
 using Yapit.StripeSetup.Applying;
 using Yapit.StripeSetup.Catalog;
 using Yapit.StripeSetup.Database;
 using Yapit.StripeSetup.Planning;
+using Plan = Yapit.StripeSetup.Planning.Plan;
 
 namespace Yapit.StripeSetup.Cli;
 
@@ -38,6 +39,10 @@ public static class ExitCodes
 /// Stripe match the catalog and write the plans table. Nothing is written when the catalog is invalid (exit 2), when
 /// an immutable field drifted (exit 3), or when the key's mode is not the one asked for (exit 1).
 /// </summary>
+/// <param name="http">
+/// The HttpClient Stripe.net sends through: the one <see cref="StripeRegistration"/> registers (traced, no second retry
+/// layer) when run as stripe-setup; a plain one when null.
+/// </param>
 public sealed class SetupRunner(IConfiguration configuration, TextWriter output, TextWriter errors, ILoggerFactory? loggers = null, HttpClient? http = null)
 {
     private static readonly ActivitySource ActivitySource = new("Yapit.StripeSetup");
@@ -52,8 +57,16 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
         }
         catch (StripeException error)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, error.Error.Type);
+            activity?.SetStatus(ActivityStatusCode.Error, error.StripeError?.Type ?? error.GetType().Name);
             await errors.WriteLineAsync($"stripe-setup: Stripe refused a request: {error.Message}. What was applied before stays; apply again to finish (it is safe to repeat).").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception error) when (error is HttpRequestException || (error is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Stripe.net has retried already (Stripe:MaxNetworkRetries); what remains is an outage or a wrong ApiBase.
+            activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+            var reason = error is OperationCanceledException ? "the request timed out" : error.Message;
+            await errors.WriteLineAsync($"stripe-setup: could not reach Stripe ({reason}). What was applied before stays; apply again to finish (it is safe to repeat).").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (Exception error) when (error is MigrationException or NpgsqlException or InvalidOperationException or IOException)
@@ -167,16 +180,11 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
         return ExitCodes.Success;
     }
 
-    private StripeClient CreateStripeClient(string secretKey)
+    private IStripeClient CreateStripeClient(string secretKey)
     {
-        var options = new StripeClientOptions { SecretKey = secretKey };
-        if (configuration["Stripe:ApiBase"] is { Length: > 0 } apiBase)
-        {
-            options.ApiBase = new Uri(apiBase);
-        }
-        var pipeline = new Yapit.StripeApi.Http.StripeRequestPipeline(http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, options,
-            logger: _loggers.CreateLogger<StripeClient>());
-        return new StripeClient(pipeline);
+        var settings = new StripeSettings { SecretKey = secretKey };
+        configuration.GetSection(StripeSettings.SectionName).Bind(settings);
+        return StripeRegistration.CreateClient(settings, http ?? new HttpClient { Timeout = settings.RequestTimeout });
     }
 
     /// <summary>Price ids as they will be after the apply: existing ones, and a placeholder for those it creates.</summary>

@@ -1,4 +1,4 @@
-using Yapit.StripeApi;
+using Yapit.Billing.Stripe;
 
 namespace Yapit.StripeSetup.Planning;
 

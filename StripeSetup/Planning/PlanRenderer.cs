@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Yapit.StripeApi;
+using Yapit.Billing.Stripe;
 
 namespace Yapit.StripeSetup.Planning;
 

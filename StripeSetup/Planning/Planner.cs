@@ -1,9 +1,4 @@
-using Yapit.StripeApi;
-using Yapit.StripeApi.Resources.BillingPortal;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.PromotionCodes;
-using Yapit.StripeApi.Resources.WebhookEndpoints;
+using Yapit.Billing.Stripe;
 using Yapit.StripeSetup.Catalog;
 using static Yapit.StripeSetup.Planning.ResourceFields;
 
@@ -122,7 +117,7 @@ public static class Planner
             }
             else if (existing.Active)
             {
-                unmanaged.Add($"price {existing.Id} ({existing.LookupKey ?? "no lookup key"}, product {existing.Product?.Id})");
+                unmanaged.Add($"price {existing.Id} ({existing.LookupKey ?? "no lookup key"}, product {existing.ProductId})");
             }
         }
     }
@@ -198,7 +193,7 @@ public static class Planner
         foreach (var existing in state.PromotionCodes.Where(c => !matched.Contains(c.Id)))
         {
             var managed = ManagedMetadata.IsManaged(existing.Metadata);
-            if (managed || (existing.Promotion.Coupon is { } coupon && retiredCoupons.Contains(coupon.Id) && existing.Active))
+            if (managed || (existing.Promotion?.CouponId is { } coupon && retiredCoupons.Contains(coupon) && existing.Active))
             {
                 if (managed)
                 {
@@ -206,7 +201,7 @@ public static class Planner
                 }
                 else
                 {
-                    unmanaged.Add($"promotion code {existing.Code} ({existing.Id}) uses retired coupon {existing.Promotion.Coupon!.Id}");
+                    unmanaged.Add($"promotion code {existing.Code} ({existing.Id}) uses retired coupon {existing.Promotion!.CouponId}");
                 }
             }
             else if (existing.Active)

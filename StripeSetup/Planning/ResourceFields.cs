@@ -1,11 +1,7 @@
 using System.Globalization;
 using Yapit.Billing.Catalog;
-using Yapit.StripeApi.Resources.BillingPortal;
-using Yapit.StripeApi.Resources.Coupons;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.PromotionCodes;
-using Yapit.StripeApi.Resources.WebhookEndpoints;
+using Stripe;
+using PortalConfiguration = Stripe.BillingPortal.Configuration;
 using Yapit.StripeSetup.Catalog;
 
 namespace Yapit.StripeSetup.Planning;
@@ -52,7 +48,7 @@ public static class ResourceFields
             ["product"] = Text(price.ProductId),
             ["currency"] = price.Currency,
             ["unit_amount"] = Number(price.Amount),
-            ["type"] = price.IsRecurring ? PriceTypes.Recurring : PriceTypes.OneTime,
+            ["type"] = price.IsRecurring ? "recurring" : "one_time",
             ["active"] = Bool(price.Active),
             ["nickname"] = Text(price.Nickname),
             ["tax_behavior"] = price.TaxBehavior,
@@ -146,15 +142,15 @@ public static class ResourceFields
         ["name"] = Text(product.Name),
         ["description"] = Text(product.Description),
         ["active"] = Bool(product.Active),
-        ["tax_code"] = Text(product.TaxCode),
+        ["tax_code"] = Text(product.TaxCodeId),
         ["unit_label"] = Text(product.UnitLabel),
-    }, product.Metadata);
+    }, product.Metadata ?? []);
 
     public static Dictionary<string, string?> Actual(Price price)
     {
         var fields = new Dictionary<string, string?>
         {
-            ["product"] = Text(price.Product?.Id),
+            ["product"] = Text(price.ProductId),
             ["currency"] = price.Currency,
             ["unit_amount"] = price.UnitAmount is { } amount ? Number(amount) : null,
             ["type"] = price.Type,
@@ -165,9 +161,9 @@ public static class ResourceFields
         if (price.Recurring is { } recurring)
         {
             fields["recurring.interval"] = recurring.Interval;
-            fields["recurring.interval_count"] = Number(recurring.IntervalCount ?? 1);
+            fields["recurring.interval_count"] = Number(recurring.IntervalCount is > 0 and var count ? count : 1);
         }
-        return AddMetadata(fields, price.Metadata);
+        return AddMetadata(fields, price.Metadata ?? []);
     }
 
     public static Dictionary<string, string?> Actual(Coupon coupon) => AddMetadata(new()
@@ -184,27 +180,27 @@ public static class ResourceFields
 
     public static Dictionary<string, string?> Actual(PromotionCode code) => AddMetadata(new()
     {
-        ["coupon"] = Text(code.Promotion.Coupon?.Id),
+        ["coupon"] = Text(code.Promotion?.CouponId),
         ["active"] = Bool(code.Active),
         ["max_redemptions"] = code.MaxRedemptions is { } max ? Number(max) : null,
         ["expires_at"] = Date(code.ExpiresAt),
-        ["restrictions.first_time_transaction"] = Bool(code.Restrictions.FirstTimeTransaction ?? false),
-        ["restrictions.minimum_amount"] = code.Restrictions.MinimumAmount is { } min ? Number(min) : null,
-        ["restrictions.minimum_amount_currency"] = code.Restrictions.MinimumAmountCurrency,
+        ["restrictions.first_time_transaction"] = Bool(code.Restrictions?.FirstTimeTransaction ?? false),
+        ["restrictions.minimum_amount"] = code.Restrictions?.MinimumAmount is { } min ? Number(min) : null,
+        ["restrictions.minimum_amount_currency"] = code.Restrictions?.MinimumAmountCurrency,
     }, code.Metadata ?? []);
 
     /// <param name="lookupKeyOf">Maps a price id to its lookup key, so portal products compare by catalog identity.</param>
     public static Dictionary<string, string?> Actual(PortalConfiguration portal, Func<string, string> lookupKeyOf)
     {
-        var features = portal.Features;
+        var features = portal.Features ?? new();
         var fields = new Dictionary<string, string?>
         {
             ["name"] = Text(portal.Name),
             ["active"] = Bool(portal.Active),
             ["default_return_url"] = Text(portal.DefaultReturnUrl),
-            ["business_profile.headline"] = Text(portal.BusinessProfile.Headline),
-            ["business_profile.privacy_policy_url"] = Text(portal.BusinessProfile.PrivacyPolicyUrl),
-            ["business_profile.terms_of_service_url"] = Text(portal.BusinessProfile.TermsOfServiceUrl),
+            ["business_profile.headline"] = Text(portal.BusinessProfile?.Headline),
+            ["business_profile.privacy_policy_url"] = Text(portal.BusinessProfile?.PrivacyPolicyUrl),
+            ["business_profile.terms_of_service_url"] = Text(portal.BusinessProfile?.TermsOfServiceUrl),
             ["features.invoice_history.enabled"] = Bool(features.InvoiceHistory?.Enabled ?? false),
             ["features.payment_method_update.enabled"] = Bool(features.PaymentMethodUpdate?.Enabled ?? false),
             ["features.customer_update.enabled"] = Bool(features.CustomerUpdate?.Enabled ?? false),
@@ -218,7 +214,7 @@ public static class ResourceFields
             ["features.subscription_update.default_allowed_updates"] = List(features.SubscriptionUpdate?.DefaultAllowedUpdates ?? []),
             ["features.subscription_update.proration_behavior"] = features.SubscriptionUpdate?.ProrationBehavior,
             ["features.subscription_update.products"] = PortalProducts((features.SubscriptionUpdate?.Products ?? [])
-                .Select(p => (p.Product, p.Prices.Select(lookupKeyOf)))),
+                .Select(p => (p.Product, (p.Prices ?? []).Select(lookupKeyOf)))),
             ["features.subscription_update.schedule_at_period_end.conditions"] =
                 List(features.SubscriptionUpdate?.ScheduleAtPeriodEnd?.Conditions?.Select(c => c.Type) ?? []),
         };
@@ -232,7 +228,7 @@ public static class ResourceFields
         ["description"] = Text(endpoint.Description),
         ["status"] = endpoint.Status,
         ["api_version"] = endpoint.ApiVersion,
-    }, endpoint.Metadata);
+    }, endpoint.Metadata ?? []);
 
     // Comparison ----------------------------------------------------------------------------------------------------
 
@@ -276,6 +272,9 @@ public static class ResourceFields
     public static string Decimal(decimal value) => value.ToString("0.############", CultureInfo.InvariantCulture);
 
     public static string? Date(DateTimeOffset? value) => value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Stripe.net's timestamps are UTC <see cref="DateTime"/>s.</summary>
+    public static string? Date(DateTime? value) => value is { } utc ? Date(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))) : null;
 
     /// <summary>Sets, not sequences: Stripe may return them in another order.</summary>
     public static string List(IEnumerable<string> values) => "[" + string.Join(", ", values.Order(StringComparer.Ordinal)) + "]";

@@ -1,11 +1,7 @@
-using Yapit.StripeApi;
-using Yapit.StripeApi.Common;
-using Yapit.StripeApi.Resources.BillingPortal;
-using Yapit.StripeApi.Resources.Coupons;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.PromotionCodes;
-using Yapit.StripeApi.Resources.WebhookEndpoints;
+using Stripe;
+using PortalConfiguration = Stripe.BillingPortal.Configuration;
+using PortalConfigurationListOptions = Stripe.BillingPortal.ConfigurationListOptions;
+using PortalConfigurationService = Stripe.BillingPortal.ConfigurationService;
 
 namespace Yapit.StripeSetup.Planning;
 
@@ -22,21 +18,24 @@ public sealed record StripeState(
     /// One paged list per resource type, 100 per page; never one call per resource. Portal configurations are read
     /// with their subscription_update products expanded, or every plan would see them as changed.
     /// </summary>
-    public static async Task<StripeState> ReadAsync(StripeClient stripe, CancellationToken cancellationToken)
+    public static async Task<StripeState> ReadAsync(IStripeClient stripe, CancellationToken cancellationToken)
     {
-        var products = ToListAsync(stripe.Products.ListAutoPagingAsync(new ProductListOptions { Limit = ListOptions.MaxLimit }, cancellationToken: cancellationToken));
-        var prices = ToListAsync(stripe.Prices.ListAutoPagingAsync(new PriceListOptions { Limit = ListOptions.MaxLimit }, cancellationToken: cancellationToken));
-        var coupons = ToListAsync(stripe.Coupons.ListAutoPagingAsync(new CouponListOptions { Limit = ListOptions.MaxLimit }, cancellationToken: cancellationToken));
-        var codes = ToListAsync(stripe.PromotionCodes.ListAutoPagingAsync(new PromotionCodeListOptions { Limit = ListOptions.MaxLimit }, cancellationToken: cancellationToken));
-        var portals = ToListAsync(stripe.BillingPortal.Configurations.ListAutoPagingAsync(new PortalConfigurationListOptions
+        var products = ToListAsync(new ProductService(stripe).ListAutoPagingAsync(new ProductListOptions { Limit = MaxLimit }, cancellationToken: cancellationToken));
+        var prices = ToListAsync(new PriceService(stripe).ListAutoPagingAsync(new PriceListOptions { Limit = MaxLimit }, cancellationToken: cancellationToken));
+        var coupons = ToListAsync(new CouponService(stripe).ListAutoPagingAsync(new CouponListOptions { Limit = MaxLimit }, cancellationToken: cancellationToken));
+        var codes = ToListAsync(new PromotionCodeService(stripe).ListAutoPagingAsync(new PromotionCodeListOptions { Limit = MaxLimit }, cancellationToken: cancellationToken));
+        var portals = ToListAsync(new PortalConfigurationService(stripe).ListAutoPagingAsync(new PortalConfigurationListOptions
         {
-            Limit = ListOptions.MaxLimit,
+            Limit = MaxLimit,
             Expand = ["data.features.subscription_update.products"],
         }, cancellationToken: cancellationToken));
-        var webhooks = ToListAsync(stripe.WebhookEndpoints.ListAutoPagingAsync(new WebhookEndpointListOptions { Limit = ListOptions.MaxLimit }, cancellationToken: cancellationToken));
+        var webhooks = ToListAsync(new WebhookEndpointService(stripe).ListAutoPagingAsync(new WebhookEndpointListOptions { Limit = MaxLimit }, cancellationToken: cancellationToken));
         await Task.WhenAll(products, prices, coupons, codes, portals, webhooks).ConfigureAwait(false);
         return new StripeState(products.Result, prices.Result, coupons.Result, codes.Result, portals.Result, webhooks.Result);
     }
+
+    /// <summary>Stripe's largest page.</summary>
+    public const int MaxLimit = 100;
 
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
     {

@@ -1,8 +1,4 @@
-using Yapit.StripeApi.Common;
-using Yapit.StripeApi.Errors;
-using Yapit.StripeApi.Resources.Coupons;
-using Yapit.StripeApi.Resources.Events;
-using Yapit.StripeApi.Resources.Products;
+using Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -22,22 +18,22 @@ public sealed class CouponTests(StripeEmulatorFixture emulator) : IClassFixture<
         var stripe = emulator.CreateClient();
         var redeemBy = DateTimeOffset.UtcNow.AddDays(30);
 
-        var created = await stripe.Coupons.CreateAsync(new CouponCreateOptions
+        var created = await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions
         {
             Id = "launch_25",
             PercentOff = 25.5m,
-            Duration = CouponDurations.Repeating,
+            Duration = "repeating",
             DurationInMonths = 3,
             MaxRedemptions = 100,
-            RedeemBy = redeemBy,
+            RedeemBy = redeemBy.UtcDateTime,
             Name = "Launch",
             Metadata = new() { ["campaign"] = "launch" },
         }, cancellationToken: _ct);
-        var read = await stripe.Coupons.GetAsync("launch_25", cancellationToken: _ct);
+        var read = await stripe.V1.Coupons.GetAsync("launch_25", cancellationToken: _ct);
 
         Assert.Equal(("launch_25", "coupon", 25.5m, "repeating", 3L), (read.Id, read.Object, read.PercentOff, read.Duration, read.DurationInMonths));
         Assert.Equal((100L, 0L, true, "Launch"), (read.MaxRedemptions, read.TimesRedeemed, read.Valid, read.Name));
-        Assert.Equal(redeemBy.ToUnixTimeSeconds(), read.RedeemBy!.Value.ToUnixTimeSeconds());
+        Assert.Equal(redeemBy.ToUnixTimeSeconds(), new DateTimeOffset(read.RedeemBy!.Value).ToUnixTimeSeconds());
         Assert.Null(read.AmountOff);
         Assert.Null(read.Currency);
         Assert.Equal(created.Created, read.Created);
@@ -69,15 +65,15 @@ public sealed class CouponTests(StripeEmulatorFixture emulator) : IClassFixture<
     public async Task Applies_to_is_accepted_on_create_and_returned_only_when_expanded()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "max", Name = "Max" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "max", Name = "Max" }, cancellationToken: _ct);
 
-        var created = await stripe.Coupons.CreateAsync(new CouponCreateOptions { Id = "max_only", PercentOff = 10, AppliesTo = new CouponAppliesTo { Products = ["max"] } }, cancellationToken: _ct);
-        var expanded = await stripe.Coupons.GetAsync("max_only", new GetOptions { Expand = ["applies_to"] }, cancellationToken: _ct);
-        var missingProduct = await Assert.ThrowsAsync<StripeException>(() => stripe.Coupons.CreateAsync(new CouponCreateOptions { PercentOff = 10, AppliesTo = new CouponAppliesTo { Products = ["nope"] } }, cancellationToken: _ct));
+        var created = await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { Id = "max_only", PercentOff = 10, AppliesTo = new CouponAppliesToOptions { Products = ["max"] } }, cancellationToken: _ct);
+        var expanded = await stripe.V1.Coupons.GetAsync("max_only", new CouponGetOptions { Expand = ["applies_to"] }, cancellationToken: _ct);
+        var missingProduct = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { PercentOff = 10, AppliesTo = new CouponAppliesToOptions { Products = ["nope"] } }, cancellationToken: _ct));
 
         Assert.Null(created.AppliesTo);
         Assert.Equal(["max"], expanded.AppliesTo!.Products);
-        Assert.Equal((400, "resource_missing", "applies_to[products][0]"), (missingProduct.HttpStatus, missingProduct.Code, missingProduct.Error.Param));
+        Assert.Equal((400, "resource_missing", "applies_to[products][0]"), ((int)missingProduct.HttpStatusCode, missingProduct.Code, missingProduct.StripeError.Param));
     }
 
     [Fact]
@@ -85,36 +81,36 @@ public sealed class CouponTests(StripeEmulatorFixture emulator) : IClassFixture<
     {
         var stripe = emulator.CreateClient();
         using var http = emulator.CreateHttpClient();
-        await stripe.Coupons.CreateAsync(new CouponCreateOptions { Id = "fixed", PercentOff = 10, Name = "Ten" }, cancellationToken: _ct);
+        await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { Id = "fixed", PercentOff = 10, Name = "Ten" }, cancellationToken: _ct);
 
-        var updated = await stripe.Coupons.UpdateAsync("fixed", new CouponUpdateOptions { Name = "Ten percent", Metadata = new() { ["k"] = "v" } }, cancellationToken: _ct);
+        var updated = await stripe.V1.Coupons.UpdateAsync("fixed", new CouponUpdateOptions { Name = "Ten percent", Metadata = new() { ["k"] = "v" } }, cancellationToken: _ct);
         var percent = await http.StripePostAsync("/v1/coupons/fixed", "percent_off=20");
         var duration = await http.StripePostAsync("/v1/coupons/fixed", "duration=forever");
-        var events = await stripe.Events.ListAsync(new EventListOptions { Type = "coupon.*" }, cancellationToken: _ct);
+        var events = await stripe.V1.Events.ListAsync(new EventListOptions { Type = "coupon.*" }, cancellationToken: _ct);
 
         Assert.Equal(("Ten percent", "v"), (updated.Name, updated.Metadata!["k"]));
         Assert.Equal((400, "parameter_unknown", "percent_off"), (percent.Status, percent.ErrorCode, percent.ErrorParam));
         Assert.Equal((400, "parameter_unknown", "duration"), (duration.Status, duration.ErrorCode, duration.ErrorParam));
         Assert.Equal(["coupon.updated", "coupon.created"], events.Data.Select(e => e.Type));
-        Assert.Equal("Ten", events.Data[0].Data.PreviousAttributes!.Value.GetProperty("name").GetString());
+        Assert.Equal("Ten", events.Data[0].PreviousAttributesJson!.Value.GetProperty("name").GetString());
     }
 
     [Fact]
     public async Task Coupons_are_listed_and_deleted_with_an_event()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Coupons.CreateAsync(new CouponCreateOptions { Id = "a", PercentOff = 5 }, cancellationToken: _ct);
-        await stripe.Coupons.CreateAsync(new CouponCreateOptions { Id = "b", PercentOff = 6 }, cancellationToken: _ct);
+        await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { Id = "a", PercentOff = 5 }, cancellationToken: _ct);
+        await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { Id = "b", PercentOff = 6 }, cancellationToken: _ct);
 
-        var listed = await stripe.Coupons.ListAsync(cancellationToken: _ct);
-        var deleted = await stripe.Coupons.DeleteAsync("a", cancellationToken: _ct);
-        var after = await stripe.Coupons.ListAsync(cancellationToken: _ct);
-        var deletion = Assert.Single((await stripe.Events.ListAsync(new EventListOptions { Type = "coupon.deleted" }, cancellationToken: _ct)).Data);
+        var listed = await stripe.V1.Coupons.ListAsync(cancellationToken: _ct);
+        var deleted = await stripe.V1.Coupons.DeleteAsync("a", cancellationToken: _ct);
+        var after = await stripe.V1.Coupons.ListAsync(cancellationToken: _ct);
+        var deletion = Assert.Single((await stripe.V1.Events.ListAsync(new EventListOptions { Type = "coupon.deleted" }, cancellationToken: _ct)).Data);
 
         Assert.Equal(["b", "a"], listed.Data.Select(c => c.Id));
         Assert.Equal(("a", "coupon", true), (deleted.Id, deleted.Object, deleted.Deleted));
         Assert.Equal(["b"], after.Data.Select(c => c.Id));
-        Assert.Equal(5m, deletion.GetObject<Coupon>().PercentOff);
+        Assert.Equal(5m, ((Coupon)deletion.Data.Object).PercentOff);
     }
 
     [Fact]
@@ -123,10 +119,10 @@ public sealed class CouponTests(StripeEmulatorFixture emulator) : IClassFixture<
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         await using var timed = await StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings { Clock = clock });
         var stripe = timed.CreateClient();
-        await stripe.Coupons.CreateAsync(new CouponCreateOptions { Id = "soon", PercentOff = 5, RedeemBy = clock.GetUtcNow().AddDays(1) }, cancellationToken: _ct);
+        await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { Id = "soon", PercentOff = 5, RedeemBy = clock.GetUtcNow().AddDays(1).UtcDateTime }, cancellationToken: _ct);
 
         clock.Advance(TimeSpan.FromDays(2));
 
-        Assert.False((await stripe.Coupons.GetAsync("soon", cancellationToken: _ct)).Valid);
+        Assert.False((await stripe.V1.Coupons.GetAsync("soon", cancellationToken: _ct)).Valid);
     }
 }

@@ -1,8 +1,5 @@
-using Yapit.StripeApi.Resources.Events;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.WebhookEndpoints;
-using Yapit.StripeApi.Webhooks;
+using Stripe;
+using Yapit.Billing.Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -18,9 +15,9 @@ public sealed class DeliveryTests
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var emulator = await StripeEmulatorFixture.StartAsync();
         var stripe = emulator.CreateClient();
-        var endpoint = await stripe.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions { Url = receiver.Url.ToString(), EnabledEvents = ["product.created"] }, cancellationToken: _ct);
+        var endpoint = await stripe.V1.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions { Url = receiver.Url.ToString(), EnabledEvents = ["product.created"] }, cancellationToken: _ct);
 
-        await stripe.Prices.CreateAsync(new PriceCreateOptions { Currency = "usd", UnitAmount = 5, Product = (await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "signed", Name = "Signed" }, cancellationToken: _ct)).Id }, cancellationToken: _ct);
+        await stripe.V1.Prices.CreateAsync(new PriceCreateOptions { Currency = "usd", UnitAmount = 5, Product = (await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "signed", Name = "Signed" }, cancellationToken: _ct)).Id }, cancellationToken: _ct);
         var received = Assert.Single(await receiver.WaitUntilAsync(r => r.Count >= 1));
 
         WebhookSignature.Verify(received.Body, received.Signature, [endpoint.Secret!]);
@@ -28,12 +25,12 @@ public sealed class DeliveryTests
         Assert.Equal(("product.created", "signed"), (received.Event.Type, received.Event.ObjectId));
         Assert.Equal("application/json; charset=utf-8", received.ContentType);
         Assert.StartsWith("Stripe/1.0", received.UserAgent, StringComparison.Ordinal);
-        var priceEvent = Assert.Single((await stripe.Events.ListAsync(new EventListOptions { Type = "price.created" }, cancellationToken: _ct)).Data);
+        var priceEvent = Assert.Single((await stripe.V1.Events.ListAsync(new EventListOptions { Type = "price.created" }, cancellationToken: _ct)).Data);
         Assert.Equal(0, priceEvent.PendingWebhooks);
         Assert.Empty(await emulator.GetDeliveriesAsync(priceEvent.Id, _ct));
         var delivered = Assert.Single(await emulator.GetDeliveriesAsync(received.Event.Id, _ct));
         Assert.Equal((endpoint.Id, 1, 200, true), (delivered.EndpointId, delivered.Attempt, delivered.Status, delivered.Succeeded));
-        Assert.Equal(0, (await stripe.Events.GetAsync(received.Event.Id, cancellationToken: _ct)).PendingWebhooks);
+        Assert.Equal(0, (await stripe.V1.Events.GetAsync(received.Event.Id, cancellationToken: _ct)).PendingWebhooks);
     }
 
     [Fact]
@@ -43,13 +40,13 @@ public sealed class DeliveryTests
         await using var emulator = await StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings { ForwardTo = receiver.Url });
         var stripe = emulator.CreateClient();
 
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "fwd", Name = "Forwarded" }, cancellationToken: _ct);
-        await stripe.Products.UpdateAsync("fwd", new ProductUpdateOptions { Name = "Forwarded again" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "fwd", Name = "Forwarded" }, cancellationToken: _ct);
+        await stripe.V1.Products.UpdateAsync("fwd", new ProductUpdateOptions { Name = "Forwarded again" }, cancellationToken: _ct);
         var received = await receiver.WaitUntilAsync(r => r.Count >= 2);
 
         Assert.Equal(["product.created", "product.updated"], received.Select(r => r.Event.Type).Order());
         Assert.All(received, r => WebhookSignature.Verify(r.Body, r.Signature, [emulator.WebhookSecret]));
-        Assert.Equal("Forwarded", received.Single(r => r.Event.Type == "product.updated").Event.Data.PreviousAttributes!.Value.GetProperty("name").GetString());
+        Assert.Equal("Forwarded", received.Single(r => r.Event.Type == "product.updated").Event.PreviousAttributesJson!.Value.GetProperty("name").GetString());
         Assert.All(await emulator.GetDeliveriesAsync(cancellationToken: _ct), d => Assert.Null(d.EndpointId));
     }
 
@@ -60,7 +57,7 @@ public sealed class DeliveryTests
         receiver.Respond = (_, before) => before < 2 ? 500 : 200;
         await using var emulator = await StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings { ForwardTo = receiver.Url });
 
-        await emulator.CreateClient().Products.CreateAsync(new ProductCreateOptions { Id = "flaky", Name = "Flaky" }, cancellationToken: _ct);
+        await emulator.CreateClient().V1.Products.CreateAsync(new ProductCreateOptions { Id = "flaky", Name = "Flaky" }, cancellationToken: _ct);
         var received = await receiver.WaitUntilAsync(r => r.Count >= 3);
         var attempts = await emulator.WaitForDeliveriesAsync(d => d.Any(a => a.Succeeded), cancellationToken: _ct);
 
@@ -81,7 +78,7 @@ public sealed class DeliveryTests
             DeliveryTimeout = TimeSpan.FromSeconds(1),
         });
 
-        await emulator.CreateClient().Products.CreateAsync(new ProductCreateOptions { Name = "Slow" }, cancellationToken: _ct);
+        await emulator.CreateClient().V1.Products.CreateAsync(new ProductCreateOptions { Name = "Slow" }, cancellationToken: _ct);
         var attempts = await emulator.WaitForDeliveriesAsync(d => d.Any(a => a.Succeeded), cancellationToken: _ct);
 
         Assert.Equal((1, null), (attempts[0].Attempt, attempts[0].Status));
@@ -99,7 +96,7 @@ public sealed class DeliveryTests
             MaxAttempts = 3,
         });
 
-        await emulator.CreateClient().Products.CreateAsync(new ProductCreateOptions { Name = "Lost" }, cancellationToken: _ct);
+        await emulator.CreateClient().V1.Products.CreateAsync(new ProductCreateOptions { Name = "Lost" }, cancellationToken: _ct);
         var attempts = await emulator.WaitForDeliveriesAsync(d => d.Count >= 3, cancellationToken: _ct);
 
         Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
@@ -113,16 +110,16 @@ public sealed class DeliveryTests
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var emulator = await StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings { ForwardTo = receiver.Url });
         var stripe = emulator.CreateClient();
-        var endpoint = await stripe.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions { Url = receiver.Url + "?endpoint", EnabledEvents = ["*"] }, cancellationToken: _ct);
-        await stripe.WebhookEndpoints.UpdateAsync(endpoint.Id, new WebhookEndpointUpdateOptions { Disabled = true }, cancellationToken: _ct);
+        var endpoint = await stripe.V1.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions { Url = receiver.Url + "?endpoint", EnabledEvents = ["*"] }, cancellationToken: _ct);
+        await stripe.V1.WebhookEndpoints.UpdateAsync(endpoint.Id, new WebhookEndpointUpdateOptions { Disabled = true }, cancellationToken: _ct);
 
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Name = "Quiet" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Name = "Quiet" }, cancellationToken: _ct);
         var forwarded = Assert.Single(await receiver.WaitUntilAsync(r => r.Count >= 1));
-        var stored = await stripe.Events.GetAsync(forwarded.Event.Id, cancellationToken: _ct);
+        var stored = await stripe.V1.Events.GetAsync(forwarded.Event.Id, cancellationToken: _ct);
 
         Assert.Equal(0, stored.PendingWebhooks);
         Assert.All(await emulator.GetDeliveriesAsync(cancellationToken: _ct), d => Assert.Null(d.EndpointId));
-        Assert.Empty((await stripe.Events.ListAsync(new EventListOptions { DeliverySuccess = false }, cancellationToken: _ct)).Data);
+        Assert.Empty((await stripe.V1.Events.ListAsync(new EventListOptions { DeliverySuccess = false }, cancellationToken: _ct)).Data);
     }
 
     [Fact]
@@ -140,7 +137,7 @@ public sealed class DeliveryTests
         var ids = new List<string>();
         for (var i = 0; i < 10; i++)
         {
-            ids.Add((await stripe.Products.CreateAsync(new ProductCreateOptions { Name = $"Chaos {i}" }, cancellationToken: _ct)).Id);
+            ids.Add((await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Name = $"Chaos {i}" }, cancellationToken: _ct)).Id);
         }
         var received = await receiver.WaitUntilAsync(r => r.Select(w => w.Event.ObjectId).Distinct().Count() == ids.Count && r.Count >= 2 * ids.Count);
         var log = await emulator.WaitForDeliveriesAsync(d => d.Count >= 2 * ids.Count, cancellationToken: _ct);

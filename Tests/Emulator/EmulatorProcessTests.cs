@@ -1,12 +1,12 @@
+using Stripe;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Yapit.AppHost.Hosting;
+using Yapit.Billing.Stripe;
 using Yapit.AppHost.Hosting.Processes;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Webhooks;
+using File = System.IO.File;
 
 namespace Yapit.Tests.Emulator;
 
@@ -38,8 +38,8 @@ public sealed partial class EmulatorProcessTests : IDisposable
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
             Assert.Equal(firstSecret, await http.GetStringAsync($"http://127.0.0.1:{port}/_emulator/webhook-secret", _ct));
 
-            var stripe = new StripeClient(new StripeClientOptions { SecretKey = "sk_test_process", ApiBase = new Uri($"http://127.0.0.1:{port}"), MaxNetworkRetries = 0 });
-            await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "from_process", Name = "From a process" }, cancellationToken: _ct);
+            var stripe = StripeRegistration.CreateClient(new StripeSettings { SecretKey = "sk_test_process", ApiBase = new Uri($"http://127.0.0.1:{port}"), MaxNetworkRetries = 0 }, new HttpClient());
+            await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "from_process", Name = "From a process" }, cancellationToken: _ct);
             var forwarded = Assert.Single(await receiver.WaitUntilAsync(r => r.Count >= 1));
             WebhookSignature.Verify(forwarded.Body, forwarded.Signature, [firstSecret]);
 
@@ -49,8 +49,8 @@ public sealed partial class EmulatorProcessTests : IDisposable
 
         await using var second = await EmulatorProcess.StartAsync(port, "--state-dir", _stateDirectory);
         Assert.Equal(firstSecret, second.Secret);
-        var again = new StripeClient(new StripeClientOptions { SecretKey = "sk_test_process", ApiBase = new Uri($"http://127.0.0.1:{port}"), MaxNetworkRetries = 0 });
-        Assert.Equal("From a process", (await again.Products.GetAsync("from_process", cancellationToken: _ct)).Name);
+        var again = StripeRegistration.CreateClient(new StripeSettings { SecretKey = "sk_test_process", ApiBase = new Uri($"http://127.0.0.1:{port}"), MaxNetworkRetries = 0 }, new HttpClient());
+        Assert.Equal("From a process", (await again.V1.Products.GetAsync("from_process", cancellationToken: _ct)).Name);
     }
 
     [Fact]

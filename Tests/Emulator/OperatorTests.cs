@@ -1,4 +1,4 @@
-using Yapit.StripeApi.Resources.Products;
+using Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -31,12 +31,12 @@ public sealed class OperatorTests(StripeEmulatorFixture emulator) : IClassFixtur
     public async Task Stats_count_api_calls_by_method_and_route_template_and_reset()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "a", Name = "A" }, cancellationToken: _ct);
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "b", Name = "B" }, cancellationToken: _ct);
-        await stripe.Products.GetAsync("a", cancellationToken: _ct);
-        await stripe.Products.GetAsync("b", cancellationToken: _ct);
-        await stripe.Products.UpdateAsync("a", new ProductUpdateOptions { Name = "A2" }, cancellationToken: _ct);
-        await stripe.Products.ListAsync(cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "a", Name = "A" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "b", Name = "B" }, cancellationToken: _ct);
+        await stripe.V1.Products.GetAsync("a", cancellationToken: _ct);
+        await stripe.V1.Products.GetAsync("b", cancellationToken: _ct);
+        await stripe.V1.Products.UpdateAsync("a", new ProductUpdateOptions { Name = "A2" }, cancellationToken: _ct);
+        await stripe.V1.Products.ListAsync(cancellationToken: _ct);
 
         var stats = await emulator.GetStatsAsync(_ct);
         await emulator.ResetStatsAsync(_ct);
@@ -56,15 +56,15 @@ public sealed class OperatorTests(StripeEmulatorFixture emulator) : IClassFixtur
     {
         var stripe = emulator.CreateClient();
         var secret = emulator.WebhookSecret;
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "gone", Name = "Gone" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "gone", Name = "Gone" }, cancellationToken: _ct);
 
         await emulator.ResetAsync(_ct);
 
-        Assert.Empty((await stripe.Products.ListAsync(cancellationToken: _ct)).Data);
-        Assert.Empty((await stripe.Events.ListAsync(cancellationToken: _ct)).Data);
+        Assert.Empty((await stripe.V1.Products.ListAsync(cancellationToken: _ct)).Data);
+        Assert.Empty((await stripe.V1.Events.ListAsync(cancellationToken: _ct)).Data);
         Assert.Equal(secret, emulator.WebhookSecret);
         // The id is free again.
-        Assert.Equal("gone", (await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "gone", Name = "Again" }, cancellationToken: _ct)).Id);
+        Assert.Equal("gone", (await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "gone", Name = "Again" }, cancellationToken: _ct)).Id);
     }
 
     [Fact]
@@ -75,8 +75,8 @@ public sealed class OperatorTests(StripeEmulatorFixture emulator) : IClassFixtur
         try
         {
             var stripe = emulator.CreateClient();
-            await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "one", Name = "One" }, cancellationToken: _ct);
-            await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "two", Name = "Two" }, cancellationToken: _ct);
+            await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "one", Name = "One" }, cancellationToken: _ct);
+            await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "two", Name = "Two" }, cancellationToken: _ct);
             var all = await emulator.WaitForDeliveriesAsync(d => d.Count >= 2, cancellationToken: _ct);
             var one = await emulator.GetDeliveriesAsync(all[0].EventId, _ct);
 

@@ -1,4 +1,4 @@
-using Yapit.StripeApi.Resources.Products;
+using Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -18,7 +18,7 @@ public sealed class PaginationTests(StripeEmulatorFixture emulator) : IClassFixt
         for (var i = 0; i < Count; i++)
         {
             // Created within the same second mostly: the order must still be the order of creation.
-            ids.Add((await stripe.Products.CreateAsync(new ProductCreateOptions { Id = $"p{i:00}", Name = $"P{i}" }, cancellationToken: TestContext.Current.CancellationToken)).Id);
+            ids.Add((await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = $"p{i:00}", Name = $"P{i}" }, cancellationToken: TestContext.Current.CancellationToken)).Id);
         }
         ids.Reverse();
         _newestFirst = [.. ids];
@@ -31,9 +31,9 @@ public sealed class PaginationTests(StripeEmulatorFixture emulator) : IClassFixt
     {
         var stripe = emulator.CreateClient();
 
-        var first = await stripe.Products.ListAsync(cancellationToken: _ct);
-        var second = await stripe.Products.ListAsync(new ProductListOptions { StartingAfter = first.Data[^1].Id }, cancellationToken: _ct);
-        var third = await stripe.Products.ListAsync(new ProductListOptions { StartingAfter = second.Data[^1].Id }, cancellationToken: _ct);
+        var first = await stripe.V1.Products.ListAsync(cancellationToken: _ct);
+        var second = await stripe.V1.Products.ListAsync(new ProductListOptions { StartingAfter = first.Data[^1].Id }, cancellationToken: _ct);
+        var third = await stripe.V1.Products.ListAsync(new ProductListOptions { StartingAfter = second.Data[^1].Id }, cancellationToken: _ct);
 
         Assert.Equal(_newestFirst[..10], first.Data.Select(p => p.Id));
         Assert.True(first.HasMore);
@@ -48,8 +48,8 @@ public sealed class PaginationTests(StripeEmulatorFixture emulator) : IClassFixt
     {
         var stripe = emulator.CreateClient();
 
-        var page = await stripe.Products.ListAsync(new ProductListOptions { EndingBefore = _newestFirst[15], Limit = 5 }, cancellationToken: _ct);
-        var top = await stripe.Products.ListAsync(new ProductListOptions { EndingBefore = _newestFirst[3], Limit = 5 }, cancellationToken: _ct);
+        var page = await stripe.V1.Products.ListAsync(new ProductListOptions { EndingBefore = _newestFirst[15], Limit = 5 }, cancellationToken: _ct);
+        var top = await stripe.V1.Products.ListAsync(new ProductListOptions { EndingBefore = _newestFirst[3], Limit = 5 }, cancellationToken: _ct);
 
         Assert.Equal(_newestFirst[10..15], page.Data.Select(p => p.Id));
         Assert.True(page.HasMore);
@@ -64,7 +64,7 @@ public sealed class PaginationTests(StripeEmulatorFixture emulator) : IClassFixt
         await emulator.ResetStatsAsync(_ct);
 
         var all = new List<string>();
-        await foreach (var product in stripe.Products.ListAutoPagingAsync(new ProductListOptions { Limit = 7 }, cancellationToken: _ct))
+        await foreach (var product in stripe.V1.Products.ListAutoPagingAsync(new ProductListOptions { Limit = 7 }, cancellationToken: _ct))
         {
             all.Add(product.Id);
         }

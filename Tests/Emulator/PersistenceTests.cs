@@ -1,8 +1,7 @@
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.WebhookEndpoints;
-using Yapit.StripeApi.Webhooks;
+using Stripe;
+using Yapit.Billing.Stripe;
 using Yapit.Tests.Infrastructure;
+using File = System.IO.File;
 
 namespace Yapit.Tests.Emulator;
 
@@ -30,9 +29,9 @@ public sealed class PersistenceTests : IDisposable
         await using (var first = await StripeEmulatorFixture.StartAsync(settings))
         {
             var stripe = first.CreateClient();
-            await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "kept", Name = "Kept" }, cancellationToken: _ct);
-            priceId = (await stripe.Prices.CreateAsync(new PriceCreateOptions { Product = "kept", Currency = "usd", UnitAmount = 900, LookupKey = "kept_monthly", Recurring = new() { Interval = "month" } }, cancellationToken: _ct)).Id;
-            endpointSecret = (await stripe.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions { Url = "http://127.0.0.1:1/x", EnabledEvents = ["coupon.created"] }, cancellationToken: _ct)).Secret!;
+            await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "kept", Name = "Kept" }, cancellationToken: _ct);
+            priceId = (await stripe.V1.Prices.CreateAsync(new PriceCreateOptions { Product = "kept", Currency = "usd", UnitAmount = 900, LookupKey = "kept_monthly", Recurring = new() { Interval = "month" } }, cancellationToken: _ct)).Id;
+            endpointSecret = (await stripe.V1.WebhookEndpoints.CreateAsync(new WebhookEndpointCreateOptions { Url = "http://127.0.0.1:1/x", EnabledEvents = ["coupon.created"] }, cancellationToken: _ct)).Secret!;
             listenSecret = first.WebhookSecret;
         }
 
@@ -40,17 +39,17 @@ public sealed class PersistenceTests : IDisposable
         var again = second.CreateClient();
 
         Assert.Equal(listenSecret, second.WebhookSecret);
-        Assert.Equal("Kept", (await again.Products.GetAsync("kept", cancellationToken: _ct)).Name);
-        Assert.Equal(priceId, Assert.Single((await again.Prices.ListAsync(new PriceListOptions { LookupKeys = ["kept_monthly"] }, cancellationToken: _ct)).Data).Id);
-        Assert.Equal(["price.created", "product.created"], (await again.Events.ListAsync(cancellationToken: _ct)).Data.Select(e => e.Type));
+        Assert.Equal("Kept", (await again.V1.Products.GetAsync("kept", cancellationToken: _ct)).Name);
+        Assert.Equal(priceId, Assert.Single((await again.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = ["kept_monthly"] }, cancellationToken: _ct)).Data).Id);
+        Assert.Equal(["price.created", "product.created"], (await again.V1.Events.ListAsync(cancellationToken: _ct)).Data.Select(e => e.Type));
         // Ids keep their order: a new object sorts after the restored ones.
-        await again.Products.CreateAsync(new ProductCreateOptions { Id = "newer", Name = "Newer" }, cancellationToken: _ct);
-        Assert.Equal(["newer", "kept"], (await again.Products.ListAsync(cancellationToken: _ct)).Data.Select(p => p.Id));
+        await again.V1.Products.CreateAsync(new ProductCreateOptions { Id = "newer", Name = "Newer" }, cancellationToken: _ct);
+        Assert.Equal(["newer", "kept"], (await again.V1.Products.ListAsync(cancellationToken: _ct)).Data.Select(p => p.Id));
         // The endpoint still signs with the secret it was created with.
         await using var receiver = await WebhookReceiver.StartAsync();
-        var endpoint = Assert.Single((await again.WebhookEndpoints.ListAsync(cancellationToken: _ct)).Data);
-        await again.WebhookEndpoints.UpdateAsync(endpoint.Id, new WebhookEndpointUpdateOptions { Url = receiver.Url.ToString(), EnabledEvents = ["product.updated"] }, cancellationToken: _ct);
-        await again.Products.UpdateAsync("kept", new ProductUpdateOptions { Name = "Kept still" }, cancellationToken: _ct);
+        var endpoint = Assert.Single((await again.V1.WebhookEndpoints.ListAsync(cancellationToken: _ct)).Data);
+        await again.V1.WebhookEndpoints.UpdateAsync(endpoint.Id, new WebhookEndpointUpdateOptions { Url = receiver.Url.ToString(), EnabledEvents = ["product.updated"] }, cancellationToken: _ct);
+        await again.V1.Products.UpdateAsync("kept", new ProductUpdateOptions { Name = "Kept still" }, cancellationToken: _ct);
         var received = Assert.Single(await receiver.WaitUntilAsync(r => r.Count >= 1));
         WebhookSignature.Verify(received.Body, received.Signature, [endpointSecret]);
     }
@@ -60,7 +59,7 @@ public sealed class PersistenceTests : IDisposable
     {
         await using (var emulator = await StripeEmulatorFixture.StartAsync(new StripeEmulatorSettings { StateDirectory = _directory }))
         {
-            await emulator.CreateClient().Products.CreateAsync(new ProductCreateOptions { Name = "Private" }, cancellationToken: _ct);
+            await emulator.CreateClient().V1.Products.CreateAsync(new ProductCreateOptions { Name = "Private" }, cancellationToken: _ct);
         }
 
         var file = Path.Combine(_directory, "state.json");

@@ -1,9 +1,4 @@
-using Yapit.StripeApi;
-using Yapit.StripeApi.Common;
-using Yapit.StripeApi.Errors;
-using Yapit.StripeApi.Resources.Events;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
+using Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -22,7 +17,7 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
         var stripe = emulator.CreateClient();
         foreach (var id in ids)
         {
-            await stripe.Products.CreateAsync(new ProductCreateOptions { Id = id, Name = id }, cancellationToken: _ct);
+            await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = id, Name = id }, cancellationToken: _ct);
         }
         return stripe;
     }
@@ -33,7 +28,7 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
         Currency = "usd",
         UnitAmount = amount,
         LookupKey = lookupKey,
-        Recurring = new PriceRecurring { Interval = "month" },
+        Recurring = new PriceRecurringOptions { Interval = "month" },
     };
 
     [Fact]
@@ -41,17 +36,16 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
     {
         var stripe = await WithProductsAsync("plus");
 
-        var created = await stripe.Prices.CreateAsync(Monthly("plus", 1900, "plus_monthly"), cancellationToken: _ct);
-        var expanded = await stripe.Prices.GetAsync(created.Id, new GetOptions { Expand = ["product"] }, cancellationToken: _ct);
+        var created = await stripe.V1.Prices.CreateAsync(Monthly("plus", 1900, "plus_monthly"), cancellationToken: _ct);
+        var expanded = await stripe.V1.Prices.GetAsync(created.Id, new PriceGetOptions { Expand = ["product"] }, cancellationToken: _ct);
 
         Assert.Matches("^price_[A-Za-z0-9]{24}$", created.Id);
         Assert.Equal(("recurring", "per_unit", "usd", 1900L, 1900m), (created.Type, created.BillingScheme, created.Currency, created.UnitAmount, created.UnitAmountDecimal));
         Assert.Equal(("month", 1L, "licensed"), (created.Recurring!.Interval, created.Recurring.IntervalCount, created.Recurring.UsageType));
         Assert.Equal(("plus_monthly", "unspecified"), (created.LookupKey, created.TaxBehavior));
-        Assert.False(created.Product!.IsExpanded);
-        Assert.Equal("plus", created.Product.Id);
-        Assert.True(expanded.Product!.IsExpanded);
-        Assert.Equal("plus", expanded.Product.Value!.Name);
+        Assert.Null(created.Product); // not expanded: only the id
+        Assert.Equal("plus", created.ProductId);
+        Assert.Equal(("plus", "plus"), (expanded.ProductId, expanded.Product!.Name));
     }
 
     [Fact]
@@ -86,33 +80,33 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
     public async Task A_lookup_key_is_unique_and_moves_only_with_transfer_lookup_key()
     {
         var stripe = await WithProductsAsync("basic");
-        var old = await stripe.Prices.CreateAsync(Monthly("basic", 900, "basic_monthly"), cancellationToken: _ct);
+        var old = await stripe.V1.Prices.CreateAsync(Monthly("basic", 900, "basic_monthly"), cancellationToken: _ct);
 
-        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.Prices.CreateAsync(Monthly("basic", 1000, "basic_monthly"), cancellationToken: _ct));
+        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Prices.CreateAsync(Monthly("basic", 1000, "basic_monthly"), cancellationToken: _ct));
         var transfer = Monthly("basic", 1000, "basic_monthly");
         transfer.TransferLookupKey = true;
-        var replacement = await stripe.Prices.CreateAsync(transfer, cancellationToken: _ct);
-        var oldAfter = await stripe.Prices.GetAsync(old.Id, cancellationToken: _ct);
-        var byKey = await stripe.Prices.ListAsync(new PriceListOptions { LookupKeys = ["basic_monthly"] }, cancellationToken: _ct);
-        var updates = await stripe.Events.ListAsync(new EventListOptions { Type = "price.updated" }, cancellationToken: _ct);
+        var replacement = await stripe.V1.Prices.CreateAsync(transfer, cancellationToken: _ct);
+        var oldAfter = await stripe.V1.Prices.GetAsync(old.Id, cancellationToken: _ct);
+        var byKey = await stripe.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = ["basic_monthly"] }, cancellationToken: _ct);
+        var updates = await stripe.V1.Events.ListAsync(new EventListOptions { Type = "price.updated" }, cancellationToken: _ct);
 
-        Assert.Equal((400, "resource_already_exists", "lookup_key"), (refused.HttpStatus, refused.Code, refused.Error.Param));
+        Assert.Equal((400, "resource_already_exists", "lookup_key"), ((int)refused.HttpStatusCode, refused.Code, refused.StripeError.Param));
         Assert.Contains(old.Id, refused.Message, StringComparison.Ordinal);
         Assert.Null(oldAfter.LookupKey);
         Assert.Equal(replacement.Id, Assert.Single(byKey.Data).Id);
         var moved = Assert.Single(updates.Data);
         Assert.Equal(old.Id, moved.ObjectId);
-        Assert.Equal("basic_monthly", moved.Data.PreviousAttributes!.Value.GetProperty("lookup_key").GetString());
+        Assert.Equal("basic_monthly", moved.PreviousAttributesJson!.Value.GetProperty("lookup_key").GetString());
     }
 
     [Fact]
     public async Task An_update_may_change_only_the_mutable_fields_and_take_over_a_lookup_key()
     {
         var stripe = await WithProductsAsync("max");
-        var holder = await stripe.Prices.CreateAsync(Monthly("max", 4900, "max_monthly"), cancellationToken: _ct);
-        var price = await stripe.Prices.CreateAsync(Monthly("max", 5900), cancellationToken: _ct);
+        var holder = await stripe.V1.Prices.CreateAsync(Monthly("max", 4900, "max_monthly"), cancellationToken: _ct);
+        var price = await stripe.V1.Prices.CreateAsync(Monthly("max", 5900), cancellationToken: _ct);
 
-        var updated = await stripe.Prices.UpdateAsync(price.Id, new PriceUpdateOptions
+        var updated = await stripe.V1.Prices.UpdateAsync(price.Id, new PriceUpdateOptions
         {
             Active = false,
             Nickname = "Max (2027)",
@@ -120,7 +114,7 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
             LookupKey = "max_monthly",
             TransferLookupKey = true,
         }, cancellationToken: _ct);
-        var holderAfter = await stripe.Prices.GetAsync(holder.Id, cancellationToken: _ct);
+        var holderAfter = await stripe.V1.Prices.GetAsync(holder.Id, cancellationToken: _ct);
 
         Assert.False(updated.Active);
         Assert.Equal(("Max (2027)", "max_monthly"), (updated.Nickname, updated.LookupKey));
@@ -133,15 +127,15 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
     public async Task A_products_default_price_cannot_be_archived_until_another_one_takes_its_place()
     {
         var stripe = await WithProductsAsync("plus");
-        var old = await stripe.Prices.CreateAsync(Monthly("plus", 1900), cancellationToken: _ct);
-        var replacement = await stripe.Prices.CreateAsync(Monthly("plus", 2100), cancellationToken: _ct);
-        await stripe.Products.UpdateAsync("plus", new ProductUpdateOptions { DefaultPrice = old.Id }, cancellationToken: _ct);
+        var old = await stripe.V1.Prices.CreateAsync(Monthly("plus", 1900), cancellationToken: _ct);
+        var replacement = await stripe.V1.Prices.CreateAsync(Monthly("plus", 2100), cancellationToken: _ct);
+        await stripe.V1.Products.UpdateAsync("plus", new ProductUpdateOptions { DefaultPrice = old.Id }, cancellationToken: _ct);
 
-        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.Prices.UpdateAsync(old.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct));
-        await stripe.Products.UpdateAsync("plus", new ProductUpdateOptions { DefaultPrice = replacement.Id }, cancellationToken: _ct);
-        var archived = await stripe.Prices.UpdateAsync(old.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct);
+        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Prices.UpdateAsync(old.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct));
+        await stripe.V1.Products.UpdateAsync("plus", new ProductUpdateOptions { DefaultPrice = replacement.Id }, cancellationToken: _ct);
+        var archived = await stripe.V1.Prices.UpdateAsync(old.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct);
 
-        Assert.Equal((400, "active"), (refused.HttpStatus, refused.Error.Param));
+        Assert.Equal((400, "active"), ((int)refused.HttpStatusCode, refused.StripeError.Param));
         Assert.Contains("default price", refused.Message, StringComparison.Ordinal);
         Assert.False(archived.Active);
     }
@@ -150,22 +144,22 @@ public sealed class PriceTests(StripeEmulatorFixture emulator) : IClassFixture<S
     public async Task Prices_are_filtered_by_product_active_type_and_lookup_keys_and_expand_their_products_in_lists()
     {
         var stripe = await WithProductsAsync("basic", "plus");
-        var basic = await stripe.Prices.CreateAsync(Monthly("basic", 900, "basic_monthly"), cancellationToken: _ct);
-        var plus = await stripe.Prices.CreateAsync(Monthly("plus", 1900, "plus_monthly"), cancellationToken: _ct);
-        var credits = await stripe.Prices.CreateAsync(new PriceCreateOptions { Product = "plus", Currency = "usd", UnitAmount = 500 }, cancellationToken: _ct);
-        await stripe.Prices.UpdateAsync(basic.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct);
+        var basic = await stripe.V1.Prices.CreateAsync(Monthly("basic", 900, "basic_monthly"), cancellationToken: _ct);
+        var plus = await stripe.V1.Prices.CreateAsync(Monthly("plus", 1900, "plus_monthly"), cancellationToken: _ct);
+        var credits = await stripe.V1.Prices.CreateAsync(new PriceCreateOptions { Product = "plus", Currency = "usd", UnitAmount = 500 }, cancellationToken: _ct);
+        await stripe.V1.Prices.UpdateAsync(basic.Id, new PriceUpdateOptions { Active = false }, cancellationToken: _ct);
 
-        var ofPlus = await stripe.Prices.ListAsync(new PriceListOptions { Product = "plus" }, cancellationToken: _ct);
-        var active = await stripe.Prices.ListAsync(new PriceListOptions { Active = true }, cancellationToken: _ct);
-        var oneTime = await stripe.Prices.ListAsync(new PriceListOptions { Type = PriceTypes.OneTime }, cancellationToken: _ct);
-        var byKeys = await stripe.Prices.ListAsync(new PriceListOptions { LookupKeys = ["plus_monthly", "basic_monthly"], Expand = ["data.product"] }, cancellationToken: _ct);
+        var ofPlus = await stripe.V1.Prices.ListAsync(new PriceListOptions { Product = "plus" }, cancellationToken: _ct);
+        var active = await stripe.V1.Prices.ListAsync(new PriceListOptions { Active = true }, cancellationToken: _ct);
+        var oneTime = await stripe.V1.Prices.ListAsync(new PriceListOptions { Type = "one_time" }, cancellationToken: _ct);
+        var byKeys = await stripe.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = ["plus_monthly", "basic_monthly"], Expand = ["data.product"] }, cancellationToken: _ct);
 
         Assert.Equal([credits.Id, plus.Id], ofPlus.Data.Select(p => p.Id));
         Assert.Equal([credits.Id, plus.Id], active.Data.Select(p => p.Id));
         Assert.Equal([credits.Id], oneTime.Data.Select(p => p.Id));
         Assert.Equal([plus.Id, basic.Id], byKeys.Data.Select(p => p.Id));
-        Assert.All(byKeys.Data, p => Assert.True(p.Product!.IsExpanded));
-        Assert.Equal(["plus", "basic"], byKeys.Data.Select(p => p.Product!.Value!.Name));
+        Assert.All(byKeys.Data, p => Assert.NotNull(p.Product));
+        Assert.Equal(["plus", "basic"], byKeys.Data.Select(p => p.Product!.Name));
     }
 
     [Fact]

@@ -1,12 +1,9 @@
-using Yapit.StripeApi.Errors;
-using Yapit.StripeApi.Resources.Events;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
+using Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
 
-/// <summary>Products through our StripeApi client: create, retrieve, update, list, delete, and their events.</summary>
+/// <summary>Products through Stripe.net: create, retrieve, update, list, delete, and their events.</summary>
 public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
@@ -20,16 +17,16 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
     {
         var stripe = emulator.CreateClient();
 
-        var created = await stripe.Products.CreateAsync(new ProductCreateOptions
+        var created = await stripe.V1.Products.CreateAsync(new ProductCreateOptions
         {
             Id = "yapit_plus",
             Name = "Yapit Plus",
             Description = "More voices",
-            Metadata = new() { ["tier"] = "plus", ["dropped"] = null },
-            MarketingFeatures = [new MarketingFeature { Name = "All voices" }],
+            Metadata = new() { ["tier"] = "plus", ["dropped"] = string.Empty },
+            MarketingFeatures = [new ProductMarketingFeatureOptions { Name = "All voices" }],
             UnitLabel = "seat",
         }, cancellationToken: _ct);
-        var read = await stripe.Products.GetAsync("yapit_plus", cancellationToken: _ct);
+        var read = await stripe.V1.Products.GetAsync("yapit_plus", cancellationToken: _ct);
 
         Assert.Equal("yapit_plus", read.Id);
         Assert.Equal("product", read.Object);
@@ -49,20 +46,20 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
     public async Task A_generated_id_has_stripes_prefix_and_a_taken_custom_id_is_refused()
     {
         var stripe = emulator.CreateClient();
-        var generated = await stripe.Products.CreateAsync(new ProductCreateOptions { Name = "Generated" }, cancellationToken: _ct);
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "taken", Name = "First" }, cancellationToken: _ct);
+        var generated = await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Name = "Generated" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "taken", Name = "First" }, cancellationToken: _ct);
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => stripe.Products.CreateAsync(new ProductCreateOptions { Id = "taken", Name = "Second" }, cancellationToken: _ct));
+        var error = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "taken", Name = "Second" }, cancellationToken: _ct));
 
         Assert.Matches("^prod_[A-Za-z0-9]{14}$", generated.Id);
-        Assert.Equal((400, "resource_already_exists", "id"), (error.HttpStatus, error.Code, error.Error.Param));
+        Assert.Equal((400, "resource_already_exists", "id"), ((int)error.HttpStatusCode, error.Code, error.StripeError.Param));
     }
 
     [Fact]
     public async Task An_update_changes_given_fields_clears_empty_ones_merges_metadata_and_emits_the_old_values()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Products.CreateAsync(new ProductCreateOptions
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions
         {
             Id = "basic",
             Name = "Basic",
@@ -70,20 +67,20 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
             Metadata = new() { ["tier"] = "basic", ["legacy"] = "yes" },
         }, cancellationToken: _ct);
 
-        var updated = await stripe.Products.UpdateAsync("basic", new ProductUpdateOptions
+        var updated = await stripe.V1.Products.UpdateAsync("basic", new ProductUpdateOptions
         {
             Name = "Yapit Basic",
             Description = string.Empty,
-            Metadata = new() { ["legacy"] = null, ["rank"] = "1" },
+            Metadata = new() { ["legacy"] = string.Empty, ["rank"] = "1" },
         }, cancellationToken: _ct);
-        var events = await stripe.Events.ListAsync(new EventListOptions { Type = "product.updated" }, cancellationToken: _ct);
+        var events = await stripe.V1.Events.ListAsync(new EventListOptions { Type = "product.updated" }, cancellationToken: _ct);
 
         Assert.Equal("Yapit Basic", updated.Name);
         Assert.Null(updated.Description);
         Assert.Equal(new Dictionary<string, string> { ["tier"] = "basic", ["rank"] = "1" }, updated.Metadata);
         var updatedEvent = Assert.Single(events.Data);
-        Assert.Equal("Yapit Basic", updatedEvent.GetObject<Product>().Name);
-        var previous = updatedEvent.Data.PreviousAttributes!.Value;
+        Assert.Equal("Yapit Basic", ((Product)updatedEvent.Data.Object).Name);
+        var previous = updatedEvent.PreviousAttributesJson!.Value;
         Assert.Equal("Basic", previous.GetProperty("name").GetString());
         Assert.Equal("Starter", previous.GetProperty("description").GetString());
         Assert.Equal("yes", previous.GetProperty("metadata").GetProperty("legacy").GetString());
@@ -95,10 +92,10 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
     public async Task An_update_that_changes_nothing_emits_no_event()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "same", Name = "Same" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "same", Name = "Same" }, cancellationToken: _ct);
 
-        await stripe.Products.UpdateAsync("same", new ProductUpdateOptions { Name = "Same" }, cancellationToken: _ct);
-        var events = await stripe.Events.ListAsync(new EventListOptions { Type = "product.*" }, cancellationToken: _ct);
+        await stripe.V1.Products.UpdateAsync("same", new ProductUpdateOptions { Name = "Same" }, cancellationToken: _ct);
+        var events = await stripe.V1.Events.ListAsync(new EventListOptions { Type = "product.*" }, cancellationToken: _ct);
 
         Assert.Equal("product.created", Assert.Single(events.Data).Type);
     }
@@ -109,14 +106,14 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
         var stripe = emulator.CreateClient();
         foreach (var id in new[] { "p1", "p2", "p3" })
         {
-            await stripe.Products.CreateAsync(new ProductCreateOptions { Id = id, Name = id }, cancellationToken: _ct);
+            await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = id, Name = id }, cancellationToken: _ct);
         }
-        await stripe.Products.UpdateAsync("p2", new ProductUpdateOptions { Active = false }, cancellationToken: _ct);
+        await stripe.V1.Products.UpdateAsync("p2", new ProductUpdateOptions { Active = false }, cancellationToken: _ct);
 
-        var all = await stripe.Products.ListAsync(cancellationToken: _ct);
-        var active = await stripe.Products.ListAsync(new ProductListOptions { Active = true }, cancellationToken: _ct);
-        var inactive = await stripe.Products.ListAsync(new ProductListOptions { Active = false }, cancellationToken: _ct);
-        var byIds = await stripe.Products.ListAsync(new ProductListOptions { Ids = ["p1", "p3", "nope"] }, cancellationToken: _ct);
+        var all = await stripe.V1.Products.ListAsync(cancellationToken: _ct);
+        var active = await stripe.V1.Products.ListAsync(new ProductListOptions { Active = true }, cancellationToken: _ct);
+        var inactive = await stripe.V1.Products.ListAsync(new ProductListOptions { Active = false }, cancellationToken: _ct);
+        var byIds = await stripe.V1.Products.ListAsync(new ProductListOptions { Ids = ["p1", "p3", "nope"] }, cancellationToken: _ct);
 
         Assert.Equal(["p3", "p2", "p1"], all.Data.Select(p => p.Id));
         Assert.Equal("/v1/products", all.Url);
@@ -130,19 +127,19 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
     public async Task A_product_is_deleted_only_once_no_price_uses_it()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "priced", Name = "Priced" }, cancellationToken: _ct);
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "bare", Name = "Bare" }, cancellationToken: _ct);
-        await stripe.Prices.CreateAsync(new PriceCreateOptions { Product = "priced", Currency = "usd", UnitAmount = 100 }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "priced", Name = "Priced" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "bare", Name = "Bare" }, cancellationToken: _ct);
+        await stripe.V1.Prices.CreateAsync(new PriceCreateOptions { Product = "priced", Currency = "usd", UnitAmount = 100 }, cancellationToken: _ct);
 
-        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.Products.DeleteAsync("priced", cancellationToken: _ct));
-        var deleted = await stripe.Products.DeleteAsync("bare", cancellationToken: _ct);
-        var gone = await Assert.ThrowsAsync<StripeException>(() => stripe.Products.GetAsync("bare", cancellationToken: _ct));
-        var events = await stripe.Events.ListAsync(new EventListOptions { Type = "product.deleted" }, cancellationToken: _ct);
+        var refused = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Products.DeleteAsync("priced", cancellationToken: _ct));
+        var deleted = await stripe.V1.Products.DeleteAsync("bare", cancellationToken: _ct);
+        var gone = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Products.GetAsync("bare", cancellationToken: _ct));
+        var events = await stripe.V1.Events.ListAsync(new EventListOptions { Type = "product.deleted" }, cancellationToken: _ct);
 
-        Assert.Equal(400, refused.HttpStatus);
+        Assert.Equal(400, (int)refused.HttpStatusCode);
         Assert.Contains("has one or more user-created prices", refused.Message, StringComparison.Ordinal);
         Assert.Equal(("bare", "product", true), (deleted.Id, deleted.Object, deleted.Deleted));
-        Assert.True(gone.IsResourceMissing);
+        Assert.True(gone.StripeError.Code == "resource_missing");
         Assert.Equal("bare", Assert.Single(events.Data).ObjectId);
     }
 
@@ -165,17 +162,17 @@ public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture
     public async Task The_default_price_must_be_an_active_price_of_the_product()
     {
         var stripe = emulator.CreateClient();
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "a", Name = "A" }, cancellationToken: _ct);
-        await stripe.Products.CreateAsync(new ProductCreateOptions { Id = "b", Name = "B" }, cancellationToken: _ct);
-        var priceOfB = await stripe.Prices.CreateAsync(new PriceCreateOptions { Product = "b", Currency = "usd", UnitAmount = 1 }, cancellationToken: _ct);
-        var priceOfA = await stripe.Prices.CreateAsync(new PriceCreateOptions { Product = "a", Currency = "usd", UnitAmount = 1 }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "a", Name = "A" }, cancellationToken: _ct);
+        await stripe.V1.Products.CreateAsync(new ProductCreateOptions { Id = "b", Name = "B" }, cancellationToken: _ct);
+        var priceOfB = await stripe.V1.Prices.CreateAsync(new PriceCreateOptions { Product = "b", Currency = "usd", UnitAmount = 1 }, cancellationToken: _ct);
+        var priceOfA = await stripe.V1.Prices.CreateAsync(new PriceCreateOptions { Product = "a", Currency = "usd", UnitAmount = 1 }, cancellationToken: _ct);
 
-        var foreign = await Assert.ThrowsAsync<StripeException>(() => stripe.Products.UpdateAsync("a", new ProductUpdateOptions { DefaultPrice = priceOfB.Id }, cancellationToken: _ct));
-        var missing = await Assert.ThrowsAsync<StripeException>(() => stripe.Products.UpdateAsync("a", new ProductUpdateOptions { DefaultPrice = "price_nope" }, cancellationToken: _ct));
-        var updated = await stripe.Products.UpdateAsync("a", new ProductUpdateOptions { DefaultPrice = priceOfA.Id }, cancellationToken: _ct);
+        var foreign = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Products.UpdateAsync("a", new ProductUpdateOptions { DefaultPrice = priceOfB.Id }, cancellationToken: _ct));
+        var missing = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Products.UpdateAsync("a", new ProductUpdateOptions { DefaultPrice = "price_nope" }, cancellationToken: _ct));
+        var updated = await stripe.V1.Products.UpdateAsync("a", new ProductUpdateOptions { DefaultPrice = priceOfA.Id }, cancellationToken: _ct);
 
-        Assert.Equal((400, "default_price"), (foreign.HttpStatus, foreign.Error.Param));
-        Assert.Equal((400, "resource_missing", "default_price"), (missing.HttpStatus, missing.Code, missing.Error.Param));
-        Assert.Equal(priceOfA.Id, updated.DefaultPrice);
+        Assert.Equal((400, "default_price"), ((int)foreign.HttpStatusCode, foreign.StripeError.Param));
+        Assert.Equal((400, "resource_missing", "default_price"), ((int)missing.HttpStatusCode, missing.Code, missing.StripeError.Param));
+        Assert.Equal(priceOfA.Id, updated.DefaultPriceId);
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Yapit.StripeApi.Webhooks;
+using Yapit.Billing.Stripe;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -9,7 +9,7 @@ namespace Yapit.Tests.Emulator;
 /// <summary>One webhook POST as it arrived.</summary>
 public sealed record ReceivedWebhook(byte[] Body, string? Signature, string? ContentType, string? UserAgent)
 {
-    public StripeEvent Event => StripeEvent.Parse(Body);
+    public Stripe.Event Event => Stripe.EventUtility.ParseEvent(System.Text.Encoding.UTF8.GetString(Body));
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using Yapit.StripeApi;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Emulator;
@@ -61,7 +60,7 @@ public sealed class WireTests(StripeEmulatorFixture emulator) : IClassFixture<St
         client.DefaultRequestHeaders.Add("Stripe-Version", "2025-03-31.basil");
         var requested = await client.StripeGetAsync("/v1/products");
 
-        Assert.Equal(StripeApiVersion.Current, pinned.Header("Stripe-Version"));
+        Assert.Equal(Stripe.StripeConfiguration.ApiVersion, pinned.Header("Stripe-Version"));
         Assert.Equal("2025-03-31.basil", requested.Header("Stripe-Version"));
     }
 

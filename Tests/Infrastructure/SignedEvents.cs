@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Yapit.StripeApi.Webhooks;
+using Yapit.Billing.Stripe;
 
 namespace Yapit.Tests.Infrastructure;
 

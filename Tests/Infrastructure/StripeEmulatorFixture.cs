@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Yapit.StripeApi;
+using Stripe;
+using Yapit.Billing.Stripe;
 using Yapit.StripeEmulator.Operator;
 using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Webhooks;
@@ -98,9 +99,14 @@ public sealed class StripeEmulatorFixture : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Our typed client, pointed at the emulator with a test key; no retries unless asked, so failures show at once.</summary>
-    public StripeClient CreateClient(int maxNetworkRetries = 0, string secretKey = TestSecretKey) =>
-        new(new StripeClientOptions { SecretKey = secretKey, ApiBase = BaseAddress, MaxNetworkRetries = maxNetworkRetries });
+    /// <summary>
+    /// Stripe.net, built as the services build it (<see cref="StripeRegistration.CreateClient"/>), pointed at the emulator
+    /// with a test key; no retries unless asked, so failures show at once.
+    /// </summary>
+    public StripeClient CreateClient(int maxNetworkRetries = 0, string secretKey = TestSecretKey, HttpMessageHandler? handler = null) =>
+        StripeRegistration.CreateClient(
+            new StripeSettings { SecretKey = secretKey, ApiBase = BaseAddress, MaxNetworkRetries = maxNetworkRetries },
+            handler is null ? new HttpClient(new SocketsHttpHandler { UseProxy = false }) : new HttpClient(handler, disposeHandler: false));
 
     /// <summary>A raw HTTP client for the emulator, with the test key as Bearer unless <paramref name="authenticated"/> is false.</summary>
     public HttpClient CreateHttpClient(bool authenticated = true)

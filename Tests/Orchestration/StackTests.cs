@@ -57,9 +57,10 @@ public sealed class StackTests(ITestOutputHelper output, Yapit.Tests.Infrastruct
 
             // Signed events end to end: a catalog change in Stripe reaches the gateway, the inbox and the worker,
             // which stops selling the plan interval; operators see the event through the admin API.
-            var stripeClient = new Yapit.StripeApi.StripeClient(new Yapit.StripeApi.StripeClientOptions { SecretKey = secretKey!, ApiBase = app.GetEndpoint("stripe") });
-            var price = (await stripeClient.Prices.ListAsync(new Yapit.StripeApi.Resources.Prices.PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
-            await stripeClient.Prices.UpdateAsync(price.Id, new Yapit.StripeApi.Resources.Prices.PriceUpdateOptions { Active = false }, cancellationToken: ct);
+            var stripeClient = Yapit.Billing.Stripe.StripeRegistration.CreateClient(
+                new Yapit.Billing.Stripe.StripeSettings { SecretKey = secretKey!, ApiBase = app.GetEndpoint("stripe") }, new HttpClient());
+            var price = (await stripeClient.V1.Prices.ListAsync(new Stripe.PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
+            await stripeClient.V1.Prices.UpdateAsync(price.Id, new Stripe.PriceUpdateOptions { Active = false }, cancellationToken: ct);
             await using (var db = Npgsql.NpgsqlDataSource.Create(connectionString))
             {
                 var deadline = DateTime.UtcNow.AddSeconds(30);

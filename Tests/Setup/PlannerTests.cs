@@ -1,11 +1,9 @@
-using Yapit.StripeApi;
-using Yapit.StripeApi.Resources.Coupons;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.PromotionCodes;
-using Yapit.StripeApi.Serialization;
+using Stripe;
+using Yapit.Billing.Stripe;
 using Yapit.StripeSetup.Catalog;
 using Yapit.StripeSetup.Planning;
+using Catalog = Yapit.StripeSetup.Catalog.Catalog;
+using Plan = Yapit.StripeSetup.Planning.Plan;
 
 namespace Yapit.Tests.Setup;
 
@@ -46,7 +44,7 @@ public sealed class PlannerTests
         Active = true,
         Currency = "eur",
         LookupKey = "basic_monthly",
-        Product = new Expandable<Product>("basic"),
+        ProductId = "basic",
         Recurring = new PriceRecurring { Interval = "month", IntervalCount = 1 },
         Type = "recurring",
         UnitAmount = amount,
@@ -61,7 +59,7 @@ public sealed class PlannerTests
         Id = "promo_1",
         Code = "TEN",
         Active = active,
-        Promotion = new PromotionCodePromotion { Coupon = new Expandable<Coupon>("ten_off") },
+        Promotion = new PromotionCodePromotion { Type = "coupon", CouponId = "ten_off" },
         Metadata = new(Managed),
     };
 
@@ -107,7 +105,7 @@ public sealed class PlannerTests
         var yearly = BasicMonthly();
         var plan = PlanFor(State(prices: [new Price
         {
-            Id = yearly.Id, Active = true, Currency = "eur", LookupKey = "basic_monthly", Product = yearly.Product, Type = "recurring",
+            Id = yearly.Id, Active = true, Currency = "eur", LookupKey = "basic_monthly", ProductId = yearly.ProductId, Type = "recurring",
             Recurring = new PriceRecurring { Interval = "year", IntervalCount = 1 }, UnitAmount = 1000, TaxBehavior = "unspecified", Metadata = yearly.Metadata,
         }]));
 

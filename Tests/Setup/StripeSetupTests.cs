@@ -1,8 +1,7 @@
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
-using Yapit.StripeApi.Resources.PromotionCodes;
+using Stripe;
 using Yapit.StripeSetup.Cli;
 using Yapit.Tests.Infrastructure;
+using File = System.IO.File;
 
 namespace Yapit.Tests.Setup;
 
@@ -29,13 +28,13 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.Contains("Plan: 20 to create, 0 to update, 0 to deactivate, 0 to replace", result.Output);
         var client = stripe.CreateClient();
         var ct = TestContext.Current.CancellationToken;
-        Assert.Equal(4, (await client.Products.ListAsync(new ProductListOptions { Limit = 100 }, cancellationToken: ct)).Data.Count);
-        var prices = (await client.Prices.ListAsync(new PriceListOptions { Limit = 100 }, cancellationToken: ct)).Data;
+        Assert.Equal(4, (await client.V1.Products.ListAsync(new ProductListOptions { Limit = 100 }, cancellationToken: ct)).Data.Count);
+        var prices = (await client.V1.Prices.ListAsync(new PriceListOptions { Limit = 100 }, cancellationToken: ct)).Data;
         Assert.Equal(8, prices.Count);
-        Assert.Equal(3, (await client.Coupons.ListAsync(cancellationToken: ct)).Data.Count);
-        var codes = (await client.PromotionCodes.ListAsync(cancellationToken: ct)).Data;
+        Assert.Equal(3, (await client.V1.Coupons.ListAsync(cancellationToken: ct)).Data.Count);
+        var codes = (await client.V1.PromotionCodes.ListAsync(cancellationToken: ct)).Data;
         Assert.Equal([("BETA", true), ("LAUNCH", false), ("LAUNCHPLUS", true)], codes.OrderBy(c => c.Code).Select(c => (c.Code, c.Active)));
-        Assert.Equal(2, (await client.BillingPortal.Configurations.ListAsync(cancellationToken: ct)).Data.Count);
+        Assert.Equal(2, (await client.V1.BillingPortal.Configurations.ListAsync(cancellationToken: ct)).Data.Count);
 
         var basicMonthly = prices.Single(p => p.LookupKey == "yapit_basic_monthly_v2");
         Assert.Equal(basicMonthly.Id, await setup.ScalarAsync<string>("SELECT monthly_price_id FROM billing.plans WHERE tier = 'basic'"));
@@ -111,7 +110,7 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.Contains("~ promotion_code BETA", on.Output);
         Assert.Contains("active: false -> true", on.Output);
         Assert.Equal(1, await WritesAsync());
-        var beta = (await stripe.CreateClient().PromotionCodes.ListAsync(new PromotionCodeListOptions { Code = "BETA" }, cancellationToken: ct)).Data.Single();
+        var beta = (await stripe.CreateClient().V1.PromotionCodes.ListAsync(new PromotionCodeListOptions { Code = "BETA" }, cancellationToken: ct)).Data.Single();
         Assert.True(beta.Active);
     }
 
@@ -145,17 +144,17 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.Equal(ExitCodes.Success, (await setup.ApplyAsync()).ExitCode);
         var ct = TestContext.Current.CancellationToken;
         var client = stripe.CreateClient();
-        var old = (await client.Prices.ListAsync(new PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
+        var old = (await client.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
         setup.CatalogPath = SetupHarness.CatalogWith(("        amount: 2000\n        interval: month", "        amount: 2500\n        interval: month"));
 
         var result = await setup.ApplyAsync("--replace");
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
         Assert.Contains($"-/+ price yapit_plus_monthly_v2 ({old.Id})", result.Output);
-        var current = (await client.Prices.ListAsync(new PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
+        var current = (await client.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
         Assert.NotEqual(old.Id, current.Id);
         Assert.Equal((2500L, true), (current.UnitAmount, current.Active));
-        var retired = await client.Prices.GetAsync(old.Id, cancellationToken: ct);
+        var retired = await client.V1.Prices.GetAsync(old.Id, cancellationToken: ct);
         Assert.Equal((false, (string?)null), (retired.Active, retired.LookupKey));
         Assert.Equal(current.Id, await setup.ScalarAsync<string>("SELECT monthly_price_id FROM billing.plans WHERE tier = 'plus'"));
         var again = await setup.PlanAsync();
@@ -169,8 +168,8 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.Equal(ExitCodes.Success, (await setup.ApplyAsync()).ExitCode);
         var ct = TestContext.Current.CancellationToken;
         var client = stripe.CreateClient();
-        await client.Products.UpdateAsync("yapit_plus", new ProductUpdateOptions { Name = "Plus (edited in the Dashboard)", Metadata = new() { ["note"] = "x" } }, cancellationToken: ct);
-        await client.Products.CreateAsync(new ProductCreateOptions { Id = "hand_made", Name = "Made by hand" }, cancellationToken: ct);
+        await client.V1.Products.UpdateAsync("yapit_plus", new ProductUpdateOptions { Name = "Plus (edited in the Dashboard)", Metadata = new() { ["note"] = "x" } }, cancellationToken: ct);
+        await client.V1.Products.CreateAsync(new ProductCreateOptions { Id = "hand_made", Name = "Made by hand" }, cancellationToken: ct);
 
         var result = await setup.ApplyAsync();
 
@@ -178,10 +177,10 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.Contains("~ product yapit_plus", result.Output);
         Assert.Contains("name: \"Plus (edited in the Dashboard)\" -> \"Yapit Plus\"", result.Output);
         Assert.Contains("product hand_made \"Made by hand\"", result.Output);
-        var plus = await client.Products.GetAsync("yapit_plus", cancellationToken: ct);
+        var plus = await client.V1.Products.GetAsync("yapit_plus", cancellationToken: ct);
         Assert.Equal("Yapit Plus", plus.Name);
         Assert.False(plus.Metadata.ContainsKey("note"));
-        Assert.True((await client.Products.GetAsync("hand_made", cancellationToken: ct)).Active);
+        Assert.True((await client.V1.Products.GetAsync("hand_made", cancellationToken: ct)).Active);
     }
 
     [Fact]
@@ -200,8 +199,8 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
         Assert.Contains("x product yapit_credits", result.Output);
         var client = stripe.CreateClient();
-        Assert.False((await client.Products.GetAsync("yapit_credits", cancellationToken: ct)).Active);
-        var packPrices = (await client.Prices.ListAsync(new PriceListOptions { Product = "yapit_credits" }, cancellationToken: ct)).Data;
+        Assert.False((await client.V1.Products.GetAsync("yapit_credits", cancellationToken: ct)).Active);
+        var packPrices = (await client.V1.Prices.ListAsync(new PriceListOptions { Product = "yapit_credits" }, cancellationToken: ct)).Data;
         Assert.All(packPrices, p => Assert.False(p.Active));
         Assert.Equal(0L, await setup.ScalarAsync<long>("SELECT count(*) FROM billing.credit_packs WHERE active"));
     }
@@ -224,10 +223,10 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
         Assert.Contains("No changes.", again.Output);
         var client = stripe.CreateClient();
-        Assert.Equal(4, (await client.Products.ListAsync(new ProductListOptions { Limit = 100 }, cancellationToken: ct)).Data.Count);
-        Assert.Equal(8, (await client.Prices.ListAsync(new PriceListOptions { Limit = 100 }, cancellationToken: ct)).Data.Count);
-        Assert.Equal(3, (await client.PromotionCodes.ListAsync(cancellationToken: ct)).Data.Count);
-        Assert.Equal(2, (await client.BillingPortal.Configurations.ListAsync(cancellationToken: ct)).Data.Count);
+        Assert.Equal(4, (await client.V1.Products.ListAsync(new ProductListOptions { Limit = 100 }, cancellationToken: ct)).Data.Count);
+        Assert.Equal(8, (await client.V1.Prices.ListAsync(new PriceListOptions { Limit = 100 }, cancellationToken: ct)).Data.Count);
+        Assert.Equal(3, (await client.V1.PromotionCodes.ListAsync(cancellationToken: ct)).Data.Count);
+        Assert.Equal(2, (await client.V1.BillingPortal.Configurations.ListAsync(cancellationToken: ct)).Data.Count);
     }
 
     [Fact]
@@ -283,7 +282,7 @@ public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServe
         Assert.Contains("No changes.", unchanged.Output);
         Assert.Contains("~ webhook_endpoint billing", moved.Output);
         Assert.Contains("url: \"http://127.0.0.1:9/v1/billing/webhook\" -> \"http://127.0.0.1:9/v2/hook\"", moved.Output);
-        var endpoint = Assert.Single((await stripe.CreateClient().WebhookEndpoints.ListAsync(cancellationToken: TestContext.Current.CancellationToken)).Data);
+        var endpoint = Assert.Single((await stripe.CreateClient().V1.WebhookEndpoints.ListAsync(cancellationToken: TestContext.Current.CancellationToken)).Data);
         Assert.Equal(("http://127.0.0.1:9/v2/hook", "2026-10-28.endive"), (endpoint.Url, endpoint.ApiVersion));
         Directory.Delete(secrets, recursive: true);
     }

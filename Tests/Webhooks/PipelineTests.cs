@@ -1,8 +1,6 @@
 using Npgsql;
 using Yapit.Billing.Inbox;
-using Yapit.StripeApi;
-using Yapit.StripeApi.Resources.Prices;
-using Yapit.StripeApi.Resources.Products;
+using Stripe;
 using Yapit.StripeSetup.Cli;
 using Yapit.Tests.Infrastructure;
 
@@ -12,7 +10,7 @@ namespace Yapit.Tests.Webhooks;
 public sealed class PipelineTests(PostgresServerFixture postgres)
 {
     private static async Task<string> PriceIdAsync(StripeClient client, string lookupKey) =>
-        (await client.Prices.ListAsync(new PriceListOptions { LookupKeys = [lookupKey] }, cancellationToken: CancellationToken.None)).Data.Single().Id;
+        (await client.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = [lookupKey] }, cancellationToken: CancellationToken.None)).Data.Single().Id;
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
@@ -32,15 +30,15 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
     {
         var basicMonthly = await PriceIdAsync(client, "yapit_basic_monthly_v2");
         var plusYearly = await PriceIdAsync(client, "yapit_plus_yearly_v2");
-        await client.Prices.UpdateAsync(basicMonthly, new PriceUpdateOptions { Active = false });
-        await client.Prices.UpdateAsync(plusYearly, new PriceUpdateOptions { Active = false });
-        await client.Prices.UpdateAsync(basicMonthly, new PriceUpdateOptions { Active = true });
-        await client.Products.UpdateAsync("yapit_max", new ProductUpdateOptions { Active = false });
+        await client.V1.Prices.UpdateAsync(basicMonthly, new PriceUpdateOptions { Active = false });
+        await client.V1.Prices.UpdateAsync(plusYearly, new PriceUpdateOptions { Active = false });
+        await client.V1.Prices.UpdateAsync(basicMonthly, new PriceUpdateOptions { Active = true });
+        await client.V1.Products.UpdateAsync("yapit_max", new ProductUpdateOptions { Active = false });
         // The lookup key of Plus monthly moves to a new price the plans table does not know.
-        await client.Prices.CreateAsync(new PriceCreateOptions
+        await client.V1.Prices.CreateAsync(new PriceCreateOptions
         {
             Currency = "eur", UnitAmount = 2200, Product = "yapit_plus", LookupKey = "yapit_plus_monthly_v2", TransferLookupKey = true,
-            Recurring = new PriceRecurring { Interval = "month" },
+            Recurring = new PriceRecurringOptions { Interval = "month" },
         });
     }
 
@@ -86,7 +84,7 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
     {
         await using var pipeline = await PipelineHarness.StartAsync(postgres);
         var client = pipeline.Stripe.CreateClient();
-        await client.Prices.UpdateAsync(await PriceIdAsync(client, "yapit_max_yearly_v2"), new PriceUpdateOptions { Active = false }, cancellationToken: TestContext.Current.CancellationToken);
+        await client.V1.Prices.UpdateAsync(await PriceIdAsync(client, "yapit_max_yearly_v2"), new PriceUpdateOptions { Active = false }, cancellationToken: TestContext.Current.CancellationToken);
         await WaitForAsync(async () => !(await pipeline.AvailabilityAsync())[("max", "yearly")], "max yearly is unavailable");
         await pipeline.WaitUntilProcessedAsync(minimum: 21);
         var before = await PlansSnapshotAsync(pipeline.Database);
@@ -136,7 +134,7 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
         Assert.Equal(20, recovered); // everything stripe-setup's first apply caused
         await pipeline.WaitUntilProcessedAsync(minimum: 20);
 
-        await client.Prices.UpdateAsync(await PriceIdAsync(client, "yapit_basic_yearly_v2"), new PriceUpdateOptions { Active = false }, cancellationToken: TestContext.Current.CancellationToken);
+        await client.V1.Prices.UpdateAsync(await PriceIdAsync(client, "yapit_basic_yearly_v2"), new PriceUpdateOptions { Active = false }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(1, await pipeline.Backfill.RunOnceAsync(CancellationToken.None));
         Assert.Equal(0, await pipeline.Backfill.RunOnceAsync(CancellationToken.None));
         await WaitForAsync(async () => !(await pipeline.AvailabilityAsync())[("basic", "yearly")], "the missed deactivation is applied");
@@ -157,13 +155,13 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
         await pipeline.WaitUntilProcessedAsync(minimum: 20);
         var priceId = await PriceIdAsync(client, "yapit_plus_yearly_v2");
 
-        await client.Prices.UpdateAsync(priceId, new PriceUpdateOptions { Nickname = "traced" }, cancellationToken: TestContext.Current.CancellationToken);
+        await client.V1.Prices.UpdateAsync(priceId, new PriceUpdateOptions { Nickname = "traced" }, cancellationToken: TestContext.Current.CancellationToken);
         await WaitForAsync(async () => (await pipeline.Inbox.ListAsync(InboxStatus.Done, "price.updated", 10, CancellationToken.None)).Any(), "the update is processed");
 
         static bool IsProcessing(OtlpItem span) => span.Scope == "Yapit.Webhooks.Processing" && span.Name == "process price.updated";
         var processing = (await receiver.WaitForAsync(e => e.Signal == "traces" && e.Items.Any(IsProcessing), TimeSpan.FromSeconds(20))).Items.First(IsProcessing);
         var traceId = processing.TraceId!;
-        await receiver.WaitForAsync(e => e.Signal == "traces" && e.Items.Any(i => i.TraceId == traceId && i.Scope == "Yapit.StripeApi"), TimeSpan.FromSeconds(20));
+        await receiver.WaitForAsync(e => e.Signal == "traces" && e.Items.Any(i => i.TraceId == traceId && i.Scope == "Yapit.Stripe"), TimeSpan.FromSeconds(20));
         var trace = receiver.Exports.Where(e => e.Signal == "traces").SelectMany(e => e.Items).Where(i => i.TraceId == traceId).ToList();
 
         var intake = Assert.Single(trace.Where(i => i.Scope == "Microsoft.AspNetCore" && i.Attributes.GetValueOrDefault("url.path") == "/v1/billing/webhook").DistinctBy(i => i.SpanId));
@@ -172,7 +170,7 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
         Assert.Equal(intake.SpanId, insert.ParentSpanId); // the batch that carried this event (alone here) continues its request
         Assert.Contains(trace, i => i.Scope == "Npgsql" && i.ParentSpanId == insert.SpanId); // the INSERT itself
         Assert.Equal(intake.SpanId, processing.ParentSpanId); // processing continues the intake request
-        Assert.Contains(trace, i => i.Scope == "Yapit.StripeApi" && i.Name == "stripe GET /v1/prices/{id}"); // the worker's re-read
+        Assert.Contains(trace, i => i.Scope == "Yapit.Stripe" && i.Name == "stripe GET /v1/prices/{id}"); // the worker's re-read
         Assert.Equal(priceId, processing.Attributes["stripe.object_id"]);
     }
 

@@ -4,7 +4,6 @@ using Npgsql;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Handlers;
 using Yapit.BillingWorker.Inbox;
-using Yapit.StripeApi.Webhooks;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Webhooks;
@@ -23,7 +22,7 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
         public static int Running;
         public static int MaxRunning;
 
-        public async Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken)
+        public async Task HandleAsync(Stripe.Event stripeEvent, CancellationToken cancellationToken)
         {
             Runs.AddOrUpdate(stripeEvent.Id, 1, (_, n) => n + 1);
             var now = Interlocked.Increment(ref Running);
@@ -51,7 +50,7 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
     {
         public static readonly ConcurrentDictionary<string, int> Runs = new();
 
-        public Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken)
+        public Task HandleAsync(Stripe.Event stripeEvent, CancellationToken cancellationToken)
         {
             Runs.AddOrUpdate(stripeEvent.Id, 1, (_, n) => n + 1);
             throw new PermanentEventFailureException("the price in this event has no currency we can read");
@@ -62,7 +61,7 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
     {
         public static readonly ConcurrentDictionary<string, int> Runs = new();
 
-        public Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken)
+        public Task HandleAsync(Stripe.Event stripeEvent, CancellationToken cancellationToken)
         {
             Runs.AddOrUpdate(stripeEvent.Id, 1, (_, n) => n + 1);
             return Task.CompletedTask;
@@ -149,7 +148,7 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
         var dead = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
 
         Assert.Equal(1, dead.Attempts);
-        Assert.Contains("not a Stripe event", dead.LastError);
+        Assert.Contains("cannot be read as a Stripe event", dead.LastError);
         Assert.False(CountingHandler.Runs.ContainsKey(e.EventId));
     }
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Handlers;
-using Yapit.StripeApi.Webhooks;
 using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Webhooks;
@@ -16,7 +15,7 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
     {
         public static readonly ConcurrentDictionary<string, int> Attempts = new();
 
-        public Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken) =>
+        public Task HandleAsync(Stripe.Event stripeEvent, CancellationToken cancellationToken) =>
             Attempts.AddOrUpdate(stripeEvent.Id, 1, (_, n) => n + 1) <= 3
                 ? throw new InvalidOperationException($"flaky failure of {stripeEvent.Id}")
                 : Task.CompletedTask;
@@ -28,7 +27,7 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
         public static volatile bool Broken = true;
         public static readonly ConcurrentDictionary<string, int> Handled = new();
 
-        public Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken)
+        public Task HandleAsync(Stripe.Event stripeEvent, CancellationToken cancellationToken)
         {
             if (Broken)
             {
@@ -43,7 +42,7 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
     {
         public static readonly ConcurrentDictionary<string, int> Handled = new();
 
-        public Task HandleAsync(StripeEvent stripeEvent, CancellationToken cancellationToken)
+        public Task HandleAsync(Stripe.Event stripeEvent, CancellationToken cancellationToken)
         {
             Handled.AddOrUpdate(stripeEvent.Id, 1, (_, n) => n + 1);
             return Task.CompletedTask;

@@ -1,0 +1,41 @@
+namespace Yapit.Billing.Stripe;
+
+/// <summary>Bound from the configuration section <c>Stripe</c> (environment: <c>Stripe__SecretKey</c>, <c>Stripe__ApiBase</c>, ...).</summary>
+public sealed class StripeSettings
+{
+    public const string SectionName = "Stripe";
+
+    public string SecretKey { get; set; } = string.Empty;
+
+    /// <summary>Stripe itself unless set (the emulator in the local stack and the tests).</summary>
+    public Uri? ApiBase { get; set; }
+
+    /// <summary>
+    /// Stripe.net's retries after the first attempt (connection failures, 409, 429, 5xx, with the same idempotency key,
+    /// honouring Stripe-Should-Retry). The only retry layer of Stripe calls.
+    /// </summary>
+    public int MaxNetworkRetries { get; set; } = 2;
+
+    /// <summary>Time allowed for one attempt (the HttpClient's timeout; Stripe.net sends each attempt separately).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>The key's mode; throws <see cref="InvalidOperationException"/> naming the setting when it is missing or not a Stripe key.</summary>
+    public StripeMode Mode
+    {
+        get
+        {
+            if (string.IsNullOrWhiteSpace(SecretKey))
+            {
+                throw new InvalidOperationException("No Stripe secret key is configured (Stripe:SecretKey, environment Stripe__SecretKey).");
+            }
+            try
+            {
+                return StripeKeys.ModeOf(SecretKey);
+            }
+            catch (ArgumentException)
+            {
+                throw new InvalidOperationException($"Stripe:SecretKey ({StripeKeys.Redact(SecretKey)}) is not a Stripe secret key (sk_test_, sk_live_, rk_test_ or rk_live_).");
+            }
+        }
+    }
+}
