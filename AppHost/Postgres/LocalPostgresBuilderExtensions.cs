@@ -54,6 +54,13 @@ public static class LocalPostgresBuilderExtensions
             {
                 await CreateDatabaseIfMissingAsync(connection, database, ct).ConfigureAwait(false);
             }
+            // Aspire hands a parent's state to its databases only for containers: here the databases run once created,
+            // which starts their health checks (and so whatever waits for them).
+            var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+            foreach (var database in builder.Resources.OfType<LocalPostgresDatabaseResource>().Where(d => d.Parent == resource))
+            {
+                await notifications.PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow }).ConfigureAwait(false);
+            }
         });
 
         // Unpooled: a pooled connection kept by the app host would hold the server's smart shutdown open.
@@ -75,7 +82,10 @@ public static class LocalPostgresBuilderExtensions
         var healthCheck = $"{name}_check";
         server.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(_ =>
             Unpooled(database.ConnectionStringExpression.GetValueAsync(default).AsTask().GetAwaiter().GetResult()!), name: healthCheck);
-        return server.ApplicationBuilder.AddResource(database).WithHealthCheck(healthCheck).ExcludeFromManifest();
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot { ResourceType = "PostgresDatabase", State = KnownResourceStates.Waiting, Properties = [] })
+            .WithHealthCheck(healthCheck)
+            .ExcludeFromManifest();
     }
 
     private static async ValueTask<string> AdminConnectionStringAsync(LocalPostgresResource server, CancellationToken ct) =>
