@@ -6,7 +6,6 @@ using Yapit.BillingWorker.Handlers;
 using Yapit.BillingWorker.Health;
 using Yapit.BillingWorker.Inbox;
 using Yapit.BillingWorker.Retention;
-using Yapit.ServiceDefaults.Http;
 using Yapit.StripeApi.DependencyInjection;
 
 namespace Yapit.BillingWorker.Extensions;
@@ -22,7 +21,9 @@ public static class BillingWorkerExtensions
         services.AddSingleton<PlanAvailabilityStore>();
 
         // The Stripe client retries with idempotency keys itself; a second, generic retry layer would multiply attempts.
-        services.AddStripeClient(builder.Configuration).RemoveStandardResilienceHandler();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the package's way to opt one client out.
+        services.AddStripeClient(builder.Configuration).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         services.AddOptions<Yapit.StripeApi.StripeClientOptions>().ValidateOnStart();
 
         services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName)
