@@ -129,6 +129,10 @@ public static partial class YapitResources
         var cli = stripe.Cli!;
         return gateway.WaitFor(cli).WithEnvironment(async context =>
         {
+            if (!context.ExecutionContext.IsRunMode)
+            {
+                return;
+            }
             var logs = context.ExecutionContext.Services.GetRequiredService<ResourceLoggerService>();
             await foreach (var batch in logs.WatchAsync(cli.Resource).WithCancellation(context.CancellationToken))
             {

@@ -1,5 +1,5 @@
 using Npgsql;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Billing.Data;
 
 [assembly: AssemblyFixture(typeof(Yapit.Tests.Infrastructure.PostgresServerFixture))]
