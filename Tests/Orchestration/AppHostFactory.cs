@@ -45,10 +45,12 @@ public static class AppHostFactory
     {
         var lines = new List<string>();
         var loggers = app.Services.GetRequiredService<ResourceLoggerService>();
+        // By the resource, which resolves to the orchestrator's name of its replica (e.g. gateway-abcd1234).
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await foreach (var batch in loggers.GetAllAsync(resource).WithCancellation(timeout.Token))
+            await foreach (var batch in loggers.GetAllAsync(model).WithCancellation(timeout.Token))
             {
                 lines.AddRange(batch.Select(line => line.Content));
             }

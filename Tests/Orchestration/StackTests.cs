@@ -4,6 +4,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Yapit.Tests.Orchestration;
@@ -62,9 +63,13 @@ public sealed class StackTests(RunningStack stack, ITestOutputHelper output) : I
         Assert.Equal(0, setup.Snapshot.ExitCode);
         Assert.Contains("0001_billing_schema.sql", await AppHostFactory.ResourceLogAsync(stack.App, "stripe-setup"), StringComparison.Ordinal);
 
-        // The gateway started only after the one-shot finished.
-        Assert.True(stack.App.ResourceNotifications.TryGetCurrentState("gateway", out var gatewayState));
-        Assert.True(gatewayState.Snapshot.StartTimeStamp >= setup.Snapshot.StopTimeStamp, "gateway started after stripe-setup exited");
+        // The services wait for the one-shot's successful exit (LifecycleTests shows a failing one keeps them down).
+        var model = stack.App.Services.GetRequiredService<DistributedApplicationModel>();
+        foreach (var service in new[] { "gateway", "billing-worker" })
+        {
+            Assert.Contains(model.Resources.Single(r => r.Name == service).Annotations.OfType<WaitAnnotation>(),
+                wait => wait.Resource.Name == "stripe-setup" && wait.WaitType == WaitType.WaitForCompletion && wait.ExitCode == 0);
+        }
 
         var connectionString = await stack.App.GetConnectionStringAsync("billingdb", ct);
         Assert.Contains("Database=billingdb", connectionString, StringComparison.Ordinal);
