@@ -32,6 +32,7 @@ builder.AddProject<Projects.BillingWorker>("billing-worker")
     .WaitForCompletion(stripeSetup);
 
 stripe.ForwardWebhooksTo(gateway);
+builder.WithQuickTelemetryShutdown();
 builder.PrintWhereThingsAre(gateway, state);
 
 builder.Build().Run();

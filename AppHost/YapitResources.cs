@@ -165,6 +165,18 @@ public static partial class YapitResources
             endpoint.IsProxied = false;
         });
 
+    /// <summary>
+    /// A short OTLP export timeout for every project: at Ctrl-C the dashboard stops with the services, and an exporter
+    /// that keeps retrying an absent collector (10 s by default) would hold each service's exit.
+    /// </summary>
+    public static void WithQuickTelemetryShutdown(this IDistributedApplicationBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_TIMEOUT", "2000");
+        }
+    }
+
     /// <summary>Once the gateway is healthy: where it is and where the admin key is (Aspire prints the dashboard's login URL).</summary>
     public static void PrintWhereThingsAre(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway, LocalState state) =>
         builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>
