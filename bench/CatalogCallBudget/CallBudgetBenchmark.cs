@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Yapit.AppHost.Hosting;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Bench.Shared;
 using Yapit.StripeSetup.Cli;
 
