@@ -23,8 +23,11 @@ public sealed class LifecycleTests(ITestOutputHelper output, PostgresServerFixtu
                 foreach (var name in new[] { "postgres", "stripe", "gateway", "billing-worker" })
                 {
                     Assert.True(app.ResourceNotifications.TryGetCurrentState(name, out var state));
-                    pids.Add(Convert.ToInt32(state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture));
+                    var pid = Convert.ToInt32(state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
+                    pids.Add(pid);
+                    pids.AddRange(Children(pid)); // a project runs under `dotnet run`: its own process is the child
                 }
+                Assert.True(pids.Count > 4, "the projects' own processes were found");
                 await app.StopAsync(ct);
             }
 
@@ -76,6 +79,20 @@ public sealed class LifecycleTests(ITestOutputHelper output, PostgresServerFixtu
             {
                 Directory.Delete(dataDirectory, recursive: true);
             }
+        }
+    }
+
+    private static IEnumerable<int> Children(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/task/{pid}/children")
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(child => int.Parse(child, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return [];
         }
     }
 
