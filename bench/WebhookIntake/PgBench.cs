@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure.Postgres;
 
 namespace Yapit.Bench.WebhookIntake;
 

@@ -1,4 +1,4 @@
-namespace Yapit.AppHost.Hosting.Processes;
+namespace Yapit.Tests.Infrastructure.Processes;
 
 /// <summary>Runs a short command to completion and collects its output.</summary>
 internal static class Command

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Yapit.AppHost.Hosting.Postgres;
+namespace Yapit.Tests.Infrastructure.Postgres;
 
 /// <summary>Where PostgreSQL's server binaries are: on PATH, or the newest /usr/lib/postgresql/*/bin.</summary>
 public sealed record PostgresInstallation(string BinDirectory)

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
-using Yapit.AppHost.Hosting.Processes;
+using Yapit.Tests.Infrastructure.Processes;
 
-namespace Yapit.AppHost.Hosting.Postgres;
+namespace Yapit.Tests.Infrastructure.Postgres;
 
 public sealed record LocalPostgresOptions
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Yapit.AppHost.Hosting.Processes;
+namespace Yapit.Tests.Infrastructure.Processes;
 
 /// <summary>
 /// A child process whose output is read line by line and which is stopped gracefully (a chosen signal, then the

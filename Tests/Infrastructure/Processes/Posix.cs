@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Yapit.AppHost.Hosting.Processes;
+namespace Yapit.Tests.Infrastructure.Processes;
 
 /// <summary>The few libc calls .NET has no API for: sending a chosen signal, and knowing whether we are root.</summary>
 internal static class Posix
