@@ -11,6 +11,9 @@ namespace Yapit.Bench.UsageRecords;
 /// </summary>
 public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, int maxAmount)
 {
+    /// <summary>Applies one record some way (the ledger in-process, or the gateway over HTTP); null when applied, else what went wrong.</summary>
+    public delegate Task<string?> Sender(UsageRecordRequest request, CancellationToken cancellationToken);
+
     private long _sequence;
     private readonly long[] _recordedPerUser = new long[users.Count];
     private readonly long[] _recordsPerUser = new long[users.Count];
@@ -24,7 +27,7 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
     public IReadOnlyList<long> RecordsPerUser => _recordsPerUser;
 
     /// <summary>Each caller sends its next record when the previous one is answered.</summary>
-    public async Task<PhaseResult> ClosedLoopAsync(string name, int callers, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<PhaseResult> ClosedLoopAsync(string name, int callers, TimeSpan duration, CancellationToken cancellationToken, Sender? via = null)
     {
         var latencies = new List<long>[callers];
         var errors = new List<string>();
@@ -38,7 +41,7 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
             while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
             {
                 var sent = Stopwatch.GetTimestamp();
-                if (await SendAsync(random, cancellationToken).ConfigureAwait(false) is { } error)
+                if (await SendAsync(random, via ?? ViaLedgerAsync, cancellationToken).ConfigureAwait(false) is { } error)
                 {
                     Interlocked.Increment(ref failed);
                     lock (errors) { if (errors.Count < 10) { errors.Add(error); } }
@@ -58,7 +61,7 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
     /// record, waits for its time if it is early, and sends it; latency counts from the due time (so a stall that
     /// keeps every caller busy shows in the records that wait behind it), service time from the actual send.
     /// </summary>
-    public async Task<PhaseResult> OpenLoopAsync(string name, int callers, double rate, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<PhaseResult> OpenLoopAsync(string name, int callers, double rate, TimeSpan duration, CancellationToken cancellationToken, Sender? via = null)
     {
         var latencies = new List<long>[callers];
         var services = new List<long>[callers];
@@ -87,7 +90,7 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
                     await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
                 }
                 var sent = Stopwatch.GetTimestamp();
-                if (await SendAsync(random, cancellationToken).ConfigureAwait(false) is { } error)
+                if (await SendAsync(random, via ?? ViaLedgerAsync, cancellationToken).ConfigureAwait(false) is { } error)
                 {
                     Interlocked.Increment(ref failed);
                     lock (errors) { if (errors.Count < 10) { errors.Add(error); } }
@@ -105,17 +108,16 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
     }
 
     /// <returns>null when the record was applied; else what went wrong.</returns>
-    private async Task<string?> SendAsync(Random random, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(Random random, Sender via, CancellationToken cancellationToken)
     {
         var user = random.Next(users.Count);
         var amount = random.Next(1, maxAmount + 1);
         var key = $"bench-{Interlocked.Increment(ref _sequence)}-{Guid.NewGuid():N}";
         try
         {
-            var result = await ledger.RecordAsync(new UsageRecordRequest(users[user], "tokens", amount, key, "bench-doc"), cancellationToken).ConfigureAwait(false);
-            if (result.Replayed || result.Amount != amount || result.Breakdown.Total != amount)
+            if (await via(new UsageRecordRequest(users[user], "tokens", amount, key, "bench-doc"), cancellationToken).ConfigureAwait(false) is { } error)
             {
-                return $"record {key}: replayed {result.Replayed}, amount {result.Amount}, breakdown total {result.Breakdown.Total} (sent {amount})";
+                return error;
             }
             Interlocked.Add(ref _recordedPerUser[user], amount);
             Interlocked.Increment(ref _recordsPerUser[user]);
@@ -125,5 +127,13 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
         {
             return $"{error.GetType().Name}: {error.Message}";
         }
+    }
+
+    private async Task<string?> ViaLedgerAsync(UsageRecordRequest request, CancellationToken cancellationToken)
+    {
+        var result = await ledger.RecordAsync(request, cancellationToken).ConfigureAwait(false);
+        return result.Replayed || result.Amount != request.Amount || result.Breakdown.Total != request.Amount
+            ? $"record {request.IdempotencyKey}: replayed {result.Replayed}, amount {result.Amount}, breakdown total {result.Breakdown.Total} (sent {request.Amount})"
+            : null;
     }
 }

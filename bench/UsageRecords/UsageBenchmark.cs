@@ -25,7 +25,10 @@ public static class UsageBenchmark
 
     public sealed record Report(
         string? Label, string Source, DateTime MeasuredAtUtc, MachineInfo Machine, IReadOnlyDictionary<string, string> Postgres, string LedgerConnection, UsageOptions Options,
-        string Seed, Phase Warmup, IReadOnlyList<Round> Rounds, Phase HalfPeakRamp, Phase HalfPeak, BalanceCheck.Result Balances, Targets Targets, string LoadAverageAfter);
+        string Seed, Phase Warmup, IReadOnlyList<Round> Rounds, Phase HalfPeakRamp, Phase HalfPeak, HttpPhases? Http, BalanceCheck.Result Balances, Targets Targets, string LoadAverageAfter);
+
+    /// <summary>The same load through the gateway's POST /v1/usage/records; the ratio is to the rounds' median pgbench rate.</summary>
+    public sealed record HttpPhases(Phase Warmup, Phase Peak, double? RatioToPgBench, Phase HalfPeakRamp, Phase HalfPeak);
 
     public static async Task<int> RunAsync(UsageOptions options, CancellationToken cancellationToken)
     {
@@ -152,6 +155,24 @@ public static class UsageBenchmark
         var ramp = await MeasureAsync(() => load.OpenLoopAsync("half of peak, ramp", options.Concurrency, halfRate, options.Ramp, cancellationToken));
         var half = await MeasureAsync(() => load.OpenLoopAsync("half of peak", options.Concurrency, halfRate, options.Duration, cancellationToken), clean: false);
 
+        HttpPhases? http = null;
+        if (options.Http)
+        {
+            await using var gateway = await GatewayRecords.StartAsync(ledgerConnection, cancellationToken);
+            groups["gateway"] = gateway.ProcessId;
+            LedgerLoad.Sender via = gateway.SendAsync;
+            var httpWarmup = await MeasureAsync(() => load.ClosedLoopAsync("http warm-up", options.Concurrency, options.Warmup, cancellationToken, via), clean: false);
+            var httpPeak = await MeasureAsync(() => load.ClosedLoopAsync("http peak", options.Concurrency, options.Duration, cancellationToken, via));
+            var pgbenchMedian = Median(rounds.Where(r => r.PgBench is not null).Select(r => r.PgBench!.Result.Tps));
+            var httpRatio = pgbenchMedian > 0 ? Math.Round(httpPeak.Result.RecordsPerSecond / pgbenchMedian, 3) : (double?)null;
+            Console.WriteLine($"http: gateway / pgbench (median of the rounds) = {httpRatio:0.000}");
+            var httpRate = Math.Round(httpPeak.Result.RecordsPerSecond / 2, 1);
+            var httpRamp = await MeasureAsync(() => load.OpenLoopAsync("http half of peak, ramp", options.Concurrency, httpRate, options.Ramp, cancellationToken, via));
+            var httpHalf = await MeasureAsync(() => load.OpenLoopAsync("http half of peak", options.Concurrency, httpRate, options.Duration, cancellationToken, via), clean: false);
+            http = new HttpPhases(httpWarmup, httpPeak, httpRatio, httpRamp, httpHalf);
+            groups.Remove("gateway");
+        }
+
         var balances = await BalanceCheck.VerifyAsync(dataSource, users, before, renewalsBefore, load, limit, cancellationToken);
         Console.WriteLine($"balances: {(balances.Exact ? "EXACT" : "MISMATCH")} for {balances.Users} users: {balances.Records} records of {balances.Amount} in the ledger, " +
             $"{balances.RecordsAnswered} records of {balances.AmountAnswered} answered; from allowance {balances.TotalFromAllowance}, rollover {balances.TotalFromRollover}, " +
@@ -172,7 +193,7 @@ public static class UsageBenchmark
             $"balances {(balances.Exact ? "exact" : "NOT exact")}");
 
         var report = new Report(options.Label, source, DateTime.UtcNow, machine, settings, options.NpgsqlSettings ?? "(BillingDatabase defaults)", options, seed,
-            warmup, rounds, ramp, half, balances, targets, MachineInfo.Load());
+            warmup, rounds, ramp, half, http, balances, targets, MachineInfo.Load());
         var name = options.Label is { Length: > 0 } label ? $"usage-records-{label}" : "usage-records";
         var path = await ResultFile.WriteAsync(name, report, options.ResultsDirectory, cancellationToken);
         Console.WriteLine($"results: {path}");

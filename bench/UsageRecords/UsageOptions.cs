@@ -4,7 +4,7 @@ namespace Yapit.Bench.UsageRecords;
 
 /// <summary>
 /// <c>[--concurrency 16] [--users 1000] [--rounds 2] [--duration 15] [--warmup 10] [--ramp 3] [--max-amount 1000]
-/// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--npgsql "Key=Value;..."]</c>.
+/// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--http] [--npgsql "Key=Value;..."]</c>.
 /// </summary>
 public sealed record UsageOptions
 {
@@ -36,6 +36,9 @@ public sealed record UsageOptions
 
     public bool SkipPgBench { get; init; }
 
+    /// <summary>Also through the gateway's HTTP endpoint (its own process): warm-up, peak, half of that peak.</summary>
+    public bool Http { get; init; }
+
     /// <summary>Appended to the ledger's connection string (e.g. <c>No Reset On Close=true</c>), to compare a setting.</summary>
     public string? NpgsqlSettings { get; init; }
 
@@ -59,9 +62,10 @@ public sealed record UsageOptions
                 "--results" => options with { ResultsDirectory = Next() },
                 "--label" => options with { Label = Next() },
                 "--no-pgbench" => options with { SkipPgBench = true },
+                "--http" => options with { Http = true },
                 "--npgsql" => options with { NpgsqlSettings = Next() },
                 _ => throw new ArgumentException(
-                    $"unknown option '{args[i]}'; options: --concurrency N, --users N, --rounds N, --duration S, --warmup S, --ramp S, --max-amount N, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --npgsql SETTINGS"),
+                    $"unknown option '{args[i]}'; options: --concurrency N, --users N, --rounds N, --duration S, --warmup S, --ramp S, --max-amount N, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --http, --npgsql SETTINGS"),
             };
         }
         if (options.Concurrency < 1 || options.Users < 1 || options.Rounds < 1 || options.Duration <= TimeSpan.Zero || options.MaxAmount < 1)
