@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Yapit.Bench.Shared;
 using Yapit.Billing.Stripe;
 
 namespace Yapit.Bench.WebhookIntake;

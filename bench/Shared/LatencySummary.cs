@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Yapit.Bench.WebhookIntake;
+namespace Yapit.Bench.Shared;
 
 /// <summary>
 /// Exact percentiles over every recorded latency (nearest-rank: the smallest value with at least p% of the
