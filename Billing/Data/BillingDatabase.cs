@@ -7,8 +7,9 @@ using Npgsql;
 namespace Yapit.Billing.Data;
 
 /// <summary>
-/// Registers <c>billingdb</c> the way Aspire's Npgsql integration would (<c>AddNpgsqlDbContext("billingdb")</c>):
-/// connection string from <c>ConnectionStrings:billingdb</c>, one data source, and a readiness health check.
+/// Registers <c>billingdb</c> through Aspire's Npgsql integration (<c>AddNpgsqlDataSource</c>: connection string from
+/// <c>ConnectionStrings:billingdb</c>, Npgsql's tracing and metrics), with this project's pool settings and its
+/// migration-aware readiness check in place of the integration's plain connection check.
 /// </summary>
 public static class BillingDatabase
 {
@@ -24,20 +25,28 @@ public static class BillingDatabase
     public static IHostApplicationBuilder AddBillingDatabase(this IHostApplicationBuilder builder)
     {
         var connectionString = GetConnectionString(builder.Configuration);
-        builder.Services.AddSingleton(services => CreateDataSource(connectionString, services.GetService<ILoggerFactory>()));
+        builder.AddNpgsqlDataSource(ConnectionName,
+            settings => settings.DisableHealthChecks = true, // BillingDatabaseHealthCheck also checks the schema version
+            dataSource => Configure(dataSource, connectionString));
         builder.Services.AddHealthChecks().AddCheck<BillingDatabaseHealthCheck>(ConnectionName);
         return builder;
     }
 
     /// <summary>
-    /// A second pool on <c>billingdb</c>, as a keyed <see cref="NpgsqlDataSource"/>, for one part that must not
-    /// compete with the rest for connections (see <see cref="CreateDataSource"/> for the two options).
+    /// A second pool on <c>billingdb</c>, as a keyed <see cref="NpgsqlDataSource"/> (Aspire's
+    /// <c>AddKeyedNpgsqlDataSource</c>), for one part that must not compete with the rest for connections (see
+    /// <see cref="CreateDataSource"/> for the two options).
     /// </summary>
     public static IHostApplicationBuilder AddBillingDataSource(this IHostApplicationBuilder builder, string key, string purpose, bool statelessSessions)
     {
         var connectionString = GetConnectionString(builder.Configuration);
-        builder.Services.AddKeyedSingleton(key, (services, _) =>
-            CreateDataSource(connectionString, services.GetService<ILoggerFactory>(), purpose, statelessSessions));
+        builder.AddKeyedNpgsqlDataSource(key,
+            settings =>
+            {
+                settings.ConnectionString = connectionString;
+                settings.DisableHealthChecks = true; // the same server as billingdb's, which is checked
+            },
+            dataSource => Configure(dataSource, connectionString, purpose, statelessSessions));
         return builder;
     }
 
@@ -54,6 +63,16 @@ public static class BillingDatabase
     public static NpgsqlDataSource CreateDataSource(string connectionString, ILoggerFactory? loggerFactory = null, string? purpose = null, bool statelessSessions = false)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        Configure(builder, connectionString, purpose, statelessSessions);
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+        return builder.Build();
+    }
+
+    private static void Configure(NpgsqlDataSourceBuilder builder, string connectionString, string? purpose = null, bool statelessSessions = false)
+    {
         builder.ConnectionStringBuilder.ApplicationName ??= AppDomain.CurrentDomain.FriendlyName;
         if (purpose is not null)
         {
@@ -71,11 +90,6 @@ public static class BillingDatabase
             // e.g. behind a pooler that cannot keep prepared statements.
             builder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
-        if (loggerFactory is not null)
-        {
-            builder.UseLoggerFactory(loggerFactory);
-        }
-        return builder.Build();
     }
 
     private static bool SetsKeyword(string connectionString, params string[] keywords)

@@ -29,7 +29,10 @@ public sealed record IncomingEvent(
     string? TraceState,
     string Source = "webhook");
 
-/// <summary>An event a worker has claimed, with its lease.</summary>
+/// <summary>
+/// An event a worker has claimed, with its lease. <paramref name="LeaseToken"/> is new with every claim: only the run
+/// holding the current one may renew the lease, complete or fail the event, or write its effects.
+/// </summary>
 public sealed record ClaimedEvent(
     string EventId,
     string EventType,
@@ -39,7 +42,8 @@ public sealed record ClaimedEvent(
     string? TraceState,
     int Attempts,
     DateTimeOffset StripeCreated,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt,
+    Guid LeaseToken);
 
 /// <summary>An inbox row as operators see it.</summary>
 public sealed record InboxEntry(
@@ -92,13 +96,14 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
             return new HashSet<string>();
         }
         // One statement text for every batch size: the rows travel as one array per column.
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
             INSERT INTO billing.webhook_inbox
                 (event_id, event_type, api_version, livemode, stripe_created, object_id, object_type, payload, traceparent, tracestate, source)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::text[], $7::text[], $8::json[], $9::text[], $10::text[], $11::text[])
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
-            """);
+            """, connection);
         AddColumn(command, events, e => e.EventId, NpgsqlDbType.Text);
         AddColumn(command, events, e => e.EventType, NpgsqlDbType.Text);
         AddColumn(command, events, e => e.ApiVersion, NpgsqlDbType.Text);
@@ -112,12 +117,24 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
         AddColumn(command, events, e => e.Source, NpgsqlDbType.Text);
 
         var inserted = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 inserted.Add(reader.GetString(0));
             }
+        }
+        catch
+        {
+            // Whatever went wrong, this connection never serves another insert. A failed bind of an auto-prepared
+            // statement (a NUL in text, SQLSTATE 22021) left Npgsql 10.0.x's connection out of step with the server:
+            // its next command read the previous one's rows ("Received unexpected backend message DataRow"). Npgsql
+            // offers no way to drop one pooled connection, so the pool is cleared: idle connections close now, and
+            // this one (and any in use) closes instead of going back. Failures are rare; reconnecting is cheap. (The
+            // data source's own Clear: NpgsqlConnection.ClearPool only knows pools made from connection strings.)
+            dataSource.Clear();
+            throw;
         }
         if (inserted.Count > 0)
         {
@@ -172,10 +189,10 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
                 FOR UPDATE OF i SKIP LOCKED
             )
             UPDATE billing.webhook_inbox t
-            SET status = 'processing', locked_by = $1, locked_until = now() + $3, attempts = t.attempts + 1
+            SET status = 'processing', locked_by = $1, locked_until = now() + $3, attempts = t.attempts + 1, lease_token = gen_random_uuid()
             FROM free
             WHERE t.event_id = free.event_id
-            RETURNING t.event_id, t.event_type, t.object_id, t.payload::text, t.traceparent, t.tracestate, t.attempts, t.stripe_created, t.received_at
+            RETURNING t.event_id, t.event_type, t.object_id, t.payload::text, t.traceparent, t.tracestate, t.attempts, t.stripe_created, t.received_at, t.lease_token
             """, connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
@@ -187,49 +204,70 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
                 claimed.Add(new ClaimedEvent(
                     reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8)));
+                    reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetGuid(9)));
             }
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return claimed;
     }
 
-    /// <summary>Marks a claimed event done (or ignored). False when this worker no longer holds it (its lease expired and another took it).</summary>
-    public async Task<bool> CompleteAsync(string eventId, string workerId, string status, CancellationToken cancellationToken)
+    /// <summary>
+    /// Extends the lease of a run still going. False when the claim is no longer this run's (its lease expired and
+    /// the event was claimed again, or an operator replayed it): the run must stop and write nothing.
+    /// </summary>
+    public async Task<bool> RenewAsync(ClaimedEvent claimed, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE billing.webhook_inbox
-            SET status = $3, processed_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
-            WHERE event_id = $1 AND locked_by = $2 AND status = 'processing'
+            SET locked_until = now() + $3
+            WHERE event_id = $1 AND lease_token = $2 AND status = 'processing'
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claimed.EventId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimed.LeaseToken });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Marks a claimed event done (or ignored). False when the claim is no longer this run's (see <see cref="RenewAsync"/>).</summary>
+    public async Task<bool> CompleteAsync(ClaimedEvent claimed, string status, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE billing.webhook_inbox
+            SET status = $3, processed_at = now(), locked_by = NULL, locked_until = NULL, lease_token = NULL, last_error = NULL
+            WHERE event_id = $1 AND lease_token = $2 AND status = 'processing'
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claimed.EventId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimed.LeaseToken });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     /// <summary>
     /// Records a failed attempt: the event waits <paramref name="retryDelay"/> before its next attempt, or becomes a
-    /// dead letter once <paramref name="maxAttempts"/> are used. Returns the new status (null when the lease was lost).
+    /// dead letter once <paramref name="maxAttempts"/> are used, or at once when the failure is
+    /// <paramref name="permanent"/> (no retry can fix it). Returns the new status (null when the claim is no longer
+    /// this run's).
     /// </summary>
-    public async Task<string?> FailAsync(string eventId, string workerId, string error, int maxAttempts, TimeSpan retryDelay, CancellationToken cancellationToken)
+    public async Task<string?> FailAsync(ClaimedEvent claimed, string error, int maxAttempts, TimeSpan retryDelay, bool permanent, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE billing.webhook_inbox
-            SET status = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END,
+            SET status = CASE WHEN attempts >= $4 OR $6 THEN 'dead' ELSE 'pending' END,
                 next_attempt_at = now() + $5,
                 last_error = $3,
                 locked_by = NULL,
                 locked_until = NULL,
-                processed_at = CASE WHEN attempts >= $4 THEN now() ELSE NULL END
-            WHERE event_id = $1 AND locked_by = $2 AND status = 'processing'
+                lease_token = NULL,
+                processed_at = CASE WHEN attempts >= $4 OR $6 THEN now() ELSE NULL END
+            WHERE event_id = $1 AND lease_token = $2 AND status = 'processing'
             RETURNING status
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claimed.EventId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimed.LeaseToken });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = error.Length > 2000 ? error[..2000] : error });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxAttempts });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = retryDelay, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = permanent });
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
@@ -245,7 +283,7 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
         InboxEntry? entry = null;
         await using (var update = new NpgsqlCommand($"""
             UPDATE billing.webhook_inbox
-            SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, processed_at = NULL
+            SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, lease_token = NULL, processed_at = NULL
             WHERE event_id = $1 AND NOT (status = 'processing' AND locked_until >= now())
             RETURNING {columns}
             """, connection, transaction))
@@ -321,13 +359,28 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
             reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
     }
 
-    /// <summary>The <c>created</c> time of the newest event the inbox holds: where backfill starts (minus an overlap).</summary>
-    public async Task<DateTimeOffset?> NewestStripeCreatedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Which of <paramref name="eventIds"/> the inbox does not hold: one primary-key lookup each, so backfill's cost
+    /// grows with the events Stripe lists, never with the size of the inbox.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> MissingAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT max(stripe_created) FROM billing.webhook_inbox");
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime value
-            ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc))
-            : null;
+        var missing = new HashSet<string>(StringComparer.Ordinal);
+        if (eventIds.Count == 0)
+        {
+            return missing;
+        }
+        await using var command = dataSource.CreateCommand("""
+            SELECT id FROM unnest($1::text[]) AS listed(id)
+            WHERE NOT EXISTS (SELECT 1 FROM billing.webhook_inbox i WHERE i.event_id = listed.id)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. eventIds] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            missing.Add(reader.GetString(0));
+        }
+        return missing;
     }
 
     /// <summary>Deletes done and ignored rows processed before <paramref name="cutoff"/>, in small batches; dead letters stay.</summary>

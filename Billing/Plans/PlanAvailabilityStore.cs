@@ -93,6 +93,8 @@ public sealed class PlanAvailabilityStore(NpgsqlDataSource dataSource)
         var changed = current.Available != (reason is null) || current.UnavailableReason != reason;
         if (changed)
         {
+            // Written only under the claim of the event that decided it (none outside the worker's processing).
+            await Yapit.Billing.Inbox.ClaimFence.EnsureHeldAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await using var update = new NpgsqlCommand($"""
                 UPDATE billing.plans SET {prefix}_available = $2, {prefix}_unavailable_reason = $3, updated_at = now() WHERE tier = $1
                 """, connection, transaction);

@@ -28,7 +28,10 @@ public static class BillingWorkerExtensions
         services.AddOptions<StripeSettings>().ValidateOnStart();
 
         services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName)
-            .Validate(o => o.MaxConcurrency > 0 && o.MaxAttempts > 0, "Inbox:MaxConcurrency and Inbox:MaxAttempts must be positive.");
+            .Validate(o => o.MaxConcurrency > 0 && o.MaxAttempts > 0, "Inbox:MaxConcurrency and Inbox:MaxAttempts must be positive.")
+            .Validate(o => o.Lease >= TimeSpan.FromMilliseconds(300) && o.HandlerTimeout > TimeSpan.Zero, "Inbox:Lease must be at least 0.3 s and Inbox:HandlerTimeout positive.")
+            // Backfill re-inserts any event Stripe still lists that the inbox lacks: a pruned event would come back.
+            .Validate(o => o.Retention > BackfillOptions.StripeRetention, "Inbox:Retention must be longer than the 30 days Stripe lists events.");
         services.AddOptions<BackfillOptions>().BindConfiguration(BackfillOptions.SectionName);
 
         var registry = EventHandlerRegistry.Default;

@@ -18,7 +18,7 @@ public sealed class EventDispatcher(
     TimeProvider time,
     ILogger<EventDispatcher> logger)
 {
-    public async Task ProcessAsync(ClaimedEvent claimed, string workerId, CancellationToken cancellationToken)
+    public async Task ProcessAsync(ClaimedEvent claimed, CancellationToken cancellationToken)
     {
         ActivityContext.TryParse(claimed.TraceParent, claimed.TraceState, isRemote: true, out var parent);
         using var activity = InboxTelemetry.ActivitySource.StartActivity($"process {claimed.EventType}", ActivityKind.Consumer, parent);
@@ -28,8 +28,15 @@ public sealed class EventDispatcher(
         activity?.SetTag("yapit.inbox.attempt", claimed.Attempts);
         using var scope = logger.BeginScope(new Dictionary<string, object?> { ["StripeEventId"] = claimed.EventId, ["StripeEventType"] = claimed.EventType });
 
+        var settings = options.CurrentValue;
         var started = time.GetTimestamp();
         var handlerType = registry.Find(claimed.EventType);
+        // The run is bounded (a stalled Stripe call ends it), and holds its claim while it lasts: the lease is renewed
+        // every third of its length, and the run stops if the claim is lost.
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        run.CancelAfter(settings.HandlerTimeout);
+        var lease = new LeaseKeeper(inbox, claimed, settings.Lease, run, time, logger);
+        var keeping = lease.KeepAsync();
         string outcome;
         try
         {
@@ -42,19 +49,35 @@ public sealed class EventDispatcher(
                 await using var handlerScope = scopes.CreateAsyncScope();
                 var handler = (IStripeEventHandler)handlerScope.ServiceProvider.GetRequiredService(handlerType);
                 var stripeEvent = StripeEventReader.Read(claimed.Payload, handler);
-                await handler.HandleAsync(stripeEvent, cancellationToken).ConfigureAwait(false);
+                ClaimFence.Enter(claimed);
+                await handler.HandleAsync(stripeEvent, run.Token).ConfigureAwait(false);
                 outcome = InboxStatus.Done;
             }
         }
-        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (lease.Lost)
         {
-            await FailAsync(claimed, workerId, error, activity, started).ConfigureAwait(false);
+            await lease.StopAsync(keeping).ConfigureAwait(false);
+            LeaseLost(claimed, activity, error);
             return;
         }
-
-        if (!await inbox.CompleteAsync(claimed.EventId, workerId, outcome, CancellationToken.None).ConfigureAwait(false))
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Event {EventId} was processed but its lease had expired and another worker took it over; its handlers are idempotent", claimed.EventId);
+            await lease.StopAsync(keeping).ConfigureAwait(false);
+            var failure = error is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? new TimeoutException($"Processing took longer than Inbox:HandlerTimeout ({settings.HandlerTimeout.TotalSeconds:0.#} s)", error)
+                : error;
+            await FailAsync(claimed, failure, activity, started).ConfigureAwait(false);
+            return;
+        }
+        finally
+        {
+            await lease.StopAsync(keeping).ConfigureAwait(false);
+        }
+
+        if (!await inbox.CompleteAsync(claimed, outcome, CancellationToken.None).ConfigureAwait(false))
+        {
+            LeaseLost(claimed, activity, null);
+            return;
         }
         var elapsed = time.GetElapsedTime(started).TotalSeconds;
         InboxTelemetry.ProcessingDuration.Record(elapsed, Tags(claimed.EventType, outcome));
@@ -64,26 +87,38 @@ public sealed class EventDispatcher(
             "Stripe event {EventId} ({EventType}, {ObjectId}) {Outcome} in {ElapsedMs:0} ms", claimed.EventId, claimed.EventType, claimed.ObjectId, outcome, elapsed * 1000);
     }
 
-    private async Task FailAsync(ClaimedEvent claimed, string workerId, Exception error, Activity? activity, long started)
+    private void LeaseLost(ClaimedEvent claimed, Activity? activity, Exception? error)
+    {
+        activity?.SetTag("yapit.inbox.outcome", "lease_lost");
+        logger.LogWarning(error, "Event {EventId}: this run lost its claim (its lease expired and the event was claimed again); it wrote nothing more and leaves the event to the newer claim",
+            claimed.EventId);
+    }
+
+    private async Task FailAsync(ClaimedEvent claimed, Exception error, Activity? activity, long started)
     {
         var settings = options.CurrentValue;
+        var permanent = error is PermanentEventFailureException;
         var delay = RetryDelay(claimed.Attempts, settings);
-        var message = error is JsonException ? $"The stored payload is not a Stripe event: {error.Message}" : $"{error.GetType().Name}: {error.Message}";
-        var status = await inbox.FailAsync(claimed.EventId, workerId, message, settings.MaxAttempts, delay, CancellationToken.None).ConfigureAwait(false);
+        var message = permanent ? error.Message : $"{error.GetType().Name}: {error.Message}";
+        var status = await inbox.FailAsync(claimed, message, settings.MaxAttempts, delay, permanent, CancellationToken.None).ConfigureAwait(false);
         activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
         activity?.SetTag("yapit.inbox.outcome", status ?? "lease_lost");
         InboxTelemetry.ProcessingDuration.Record(time.GetElapsedTime(started).TotalSeconds, Tags(claimed.EventType, "failed"));
         if (status == InboxStatus.Dead)
         {
-            InboxTelemetry.DeadLetters.Add(1, new KeyValuePair<string, object?>("event_type", claimed.EventType));
-            logger.LogError(error, "Stripe event {EventId} ({EventType}) failed {Attempts} times and is now a dead letter; replay it with POST /v1/admin/events/{EventId}/replay",
-                claimed.EventId, claimed.EventType, claimed.Attempts, claimed.EventId);
+            InboxTelemetry.DeadLetters.Add(1, new KeyValuePair<string, object?>("event_type", claimed.EventType), new KeyValuePair<string, object?>("permanent", permanent));
+            logger.LogError(error, "Stripe event {EventId} ({EventType}) is now a dead letter after {Attempts} attempt(s) ({Why}); replay it with POST /v1/admin/events/{EventId}/replay",
+                claimed.EventId, claimed.EventType, claimed.Attempts, permanent ? "no retry can fix it" : "every attempt failed", claimed.EventId);
         }
-        else
+        else if (status is not null)
         {
             InboxTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("event_type", claimed.EventType));
             logger.LogWarning(error, "Stripe event {EventId} ({EventType}) failed attempt {Attempt} of {MaxAttempts}; next attempt in {DelaySeconds:0.#} s",
                 claimed.EventId, claimed.EventType, claimed.Attempts, settings.MaxAttempts, delay.TotalSeconds);
+        }
+        else
+        {
+            LeaseLost(claimed, activity, error);
         }
     }
 

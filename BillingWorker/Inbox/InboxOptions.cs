@@ -8,8 +8,17 @@ public sealed class InboxOptions
     /// <summary>Events processed at once by this worker.</summary>
     public int MaxConcurrency { get; set; } = 4;
 
-    /// <summary>How long a claimed event stays this worker's; after it, another worker may take it (the first one died).</summary>
+    /// <summary>
+    /// How long a claimed event stays this worker's without a renewal; after it, another worker may take it (the first
+    /// one died). A run renews it every third of this while it works.
+    /// </summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Longest one run of a handler may take, Stripe calls and their retries included; then it is cancelled and
+    /// retried later. Bounds a run that a stalled Stripe would otherwise keep (and keep renewing) forever.
+    /// </summary>
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Polling fallback when no notification arrives (and for retries coming due).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -43,11 +52,17 @@ public sealed class BackfillOptions
     /// <summary>First run this long after start.</summary>
     public TimeSpan InitialDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How far before the newest event seen listing starts again: events are not listed in delivery order.</summary>
+    /// <summary>
+    /// How far before the start of the last complete pass the next pass lists again: Stripe's <c>created</c> is
+    /// Stripe's clock, not ours, and events are not listed in delivery order.
+    /// </summary>
     public TimeSpan Overlap { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>With an empty inbox, how far back to look.</summary>
-    public TimeSpan InitialLookback { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>
+    /// How often a pass lists Stripe's whole 30-day window instead of only what is new since the last pass. The first
+    /// pass after start is always a full one (the process does not know what it missed while it was down).
+    /// </summary>
+    public TimeSpan FullSweepInterval { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>Stripe lists events of the last 30 days only.</summary>
     public static readonly TimeSpan StripeRetention = TimeSpan.FromDays(30);

@@ -89,7 +89,7 @@ public sealed class InboxProcessor(
     {
         try
         {
-            await dispatcher.ProcessAsync(claimed, WorkerId, stoppingToken).ConfigureAwait(false);
+            await dispatcher.ProcessAsync(claimed, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is NpgsqlException or TimeoutException or OperationCanceledException)
         {

@@ -21,34 +21,58 @@ public static class AdminApi
         return app;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<InboxEntry>>, ProblemHttpResult>> ListEventsAsync(
-        InboxStore inbox, string? status, string? type, int? limit, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Every query value is bound as text and checked here, so a bad one is a 400 naming the parameter in every
+    /// environment (a failed typed binding would throw in Development and answer an empty 400 elsewhere), and no
+    /// answer echoes what was sent.
+    /// </remarks>
+    public static async Task<Results<Ok<IReadOnlyList<InboxEntry>>, ValidationProblem>> ListEventsAsync(
+        InboxStore inbox, string? status, string? type, string? limit, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (status is not null && !InboxStatus.All.Contains(status))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
-                title: $"Unknown status '{status}'.", detail: $"Use one of: {string.Join(", ", InboxStatus.All)}.");
+            errors["status"] = [$"Unknown status. Use one of: {string.Join(", ", InboxStatus.All)}."];
         }
-        if (limit is < 1 or > MaxLimit)
+        if (!string.IsNullOrWhiteSpace(type) && !IsEventTypeFilter(type))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"limit must be between 1 and {MaxLimit}.");
+            errors["type"] = [$"Not an event type: use printable ASCII of at most {MaxTypeLength} characters, like price.updated or price.*."];
         }
-        return TypedResults.Ok(await inbox.ListAsync(status, string.IsNullOrWhiteSpace(type) ? null : type, limit ?? DefaultLimit, cancellationToken));
+        var count = DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxLimit))
+        {
+            errors["limit"] = [$"limit must be a whole number between 1 and {MaxLimit}."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The query has invalid values.");
+        }
+        return TypedResults.Ok(await inbox.ListAsync(status, string.IsNullOrWhiteSpace(type) ? null : type, count, cancellationToken));
     }
 
-    public static async Task<Results<Accepted<InboxEntry>, ProblemHttpResult>> ReplayEventAsync(
+    public static async Task<Results<Accepted<InboxEntry>, ProblemHttpResult, ValidationProblem>> ReplayEventAsync(
         InboxStore inbox, string id, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        if (!Yapit.Gateway.Webhooks.WebhookEnvelope.IsEventId(id))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = ["Not a Stripe event id (evt_ followed by letters, digits and underscores)."] },
+                title: "The event id is invalid.");
+        }
         var (found, replayed, entry) = await inbox.ReplayAsync(id, cancellationToken);
         if (!found)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No event '{id}' in the inbox.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such event in the inbox.");
         }
         if (!replayed)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Event '{id}' is being processed right now; replay it once it finished.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The event is being processed right now; replay it once it finished.");
         }
         loggers.CreateLogger(typeof(AdminApi)).LogInformation("Operator replayed Stripe event {EventId} ({EventType})", entry!.Id, entry.Type);
-        return TypedResults.Accepted($"/v1/admin/events?type={entry.Type}", entry);
+        return TypedResults.Accepted($"/v1/admin/events?type={Uri.EscapeDataString(entry.Type)}", entry);
     }
+
+    public const int MaxTypeLength = 255;
+
+    private static bool IsEventTypeFilter(string type) =>
+        Yapit.Gateway.Webhooks.WebhookEnvelope.IsPrintableToken(type, MaxTypeLength);
 }

@@ -35,6 +35,8 @@ public static class GatewayExtensions
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.AddOptions<WebhookIntakeOptions>().BindConfiguration("Stripe");
         builder.Services.AddOptions<AdminOptions>().BindConfiguration("Admin");
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
         builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
@@ -43,8 +45,12 @@ public static class GatewayExtensions
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapGatewayApis(this IEndpointRouteBuilder app)
+    public static WebApplication MapGatewayApis(this WebApplication app)
     {
+        // Exceptions become Problem Details here whatever the service defaults do: a bad request keeps its 4xx
+        // (BadRequestExceptionHandler), anything else is a 500 without details, and no environment shows the
+        // developer exception page (this handler sits inside it and catches first).
+        app.UseExceptionHandler();
         app.MapWebhookApi();
         app.MapAdminApi();
         app.MapUsageApi();

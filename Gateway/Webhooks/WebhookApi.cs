@@ -39,10 +39,27 @@ public static class WebhookApi
         var settings = options.Value;
         var logger = loggers.CreateLogger(typeof(WebhookApi));
 
-        var body = await ReadBodyAsync(context.Request, settings.MaxBodyBytes, cancellationToken);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, settings.MaxBodyBytes, cancellationToken);
+        }
+        catch (BadHttpRequestException error)
+        {
+            // A body shorter than its Content-Length, or one that stalled below Kestrel's minimum data rate: 400 or 408.
+            logger.LogWarning("Refused a webhook whose body could not be read ({StatusCode})", error.StatusCode);
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.BadRequest, reason: error.StatusCode == StatusCodes.Status408RequestTimeout ? "body_timeout" : "body_incomplete");
+            return TypedResults.StatusCode(error.StatusCode);
+        }
+        catch (IOException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // The connection failed mid-body: nothing was stored, and whoever sent it will send it again.
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.BadRequest, reason: "body_incomplete");
+            return TypedResults.BadRequest();
+        }
         if (body is null)
         {
-            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.TooLarge);
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.TooLarge, reason: "body_too_large");
             return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
         }
 
@@ -50,7 +67,7 @@ public static class WebhookApi
         {
             // Without a secret nothing can be verified; 503 makes Stripe retry once it is configured.
             logger.LogError("A webhook arrived but no webhook secret is configured (Stripe__WebhookSecrets__0)");
-            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.Unavailable);
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.Unavailable, reason: "no_secret");
             return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
         try
@@ -65,10 +82,11 @@ public static class WebhookApi
             return TypedResults.BadRequest();
         }
 
-        if (!TryReadEnvelope(body, out var envelope))
+        if (!WebhookEnvelope.TryRead(body, out var envelope, out var invalid))
         {
-            logger.LogWarning("Refused a signed webhook whose body is not a Stripe event");
-            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.InvalidPayload);
+            // Signed by Stripe's secret but never storable: 400 makes Stripe stop retrying. The reason stays here.
+            logger.LogWarning("Refused a signed webhook whose envelope is invalid: {Member}", invalid);
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.InvalidPayload, reason: invalid);
             return TypedResults.BadRequest();
         }
         Activity.Current?.SetTag("stripe.event_id", envelope.Id);
@@ -94,11 +112,20 @@ public static class WebhookApi
             logger.LogDebug("Stripe event {EventId} ({EventType}, {ObjectId}) {Outcome}", envelope.Id, envelope.Type, envelope.ObjectId, inserted ? "stored" : "already stored");
             return Receipt(inserted ? AcceptedReceipt : DuplicateReceipt);
         }
-        catch (Exception error) when (error is NpgsqlException or TimeoutException or SocketException && !cancellationToken.IsCancellationRequested)
+        catch (InboxRowRejectedException error)
         {
-            // Not stored, so not acknowledged: Stripe delivers it again.
+            // Postgres refused this row itself (a value its types cannot hold): no retry will change that.
+            logger.LogWarning("Refused Stripe event {EventId} ({EventType}): the inbox cannot store it (SQLSTATE {SqlState})", envelope.Id, envelope.Type, error.SqlState);
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.InvalidPayload, envelope.Type, reason: "row_rejected");
+            return TypedResults.BadRequest();
+        }
+        catch (Exception error) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Not known to be stored, so not acknowledged: Stripe delivers it again, and the redelivery is a
+            // duplicate if the row did commit. Whatever failed (Postgres down, a timeout, a connection out of step),
+            // the answer is 503, never 500.
             logger.LogError(error, "Could not store Stripe event {EventId} ({EventType}); answering 503 so Stripe retries", envelope.Id, envelope.Type);
-            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.Unavailable, envelope.Type);
+            WebhookTelemetry.Count(WebhookTelemetry.Outcomes.Unavailable, envelope.Type, reason: error is NpgsqlException or TimeoutException or SocketException ? "database" : "unexpected");
             return TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
     }
@@ -145,46 +172,6 @@ public static class WebhookApi
         catch (ArgumentException)
         {
             return null;
-        }
-    }
-
-    private sealed record Envelope(string Id, string Type, string? ApiVersion, bool Livemode, DateTimeOffset Created, string? ObjectId, string? ObjectType);
-
-    /// <summary>Only what the inbox row needs; the payload is kept whole for the worker.</summary>
-    private static bool TryReadEnvelope(byte[] body, out Envelope envelope)
-    {
-        envelope = null!;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("id", out var id) || id.GetString() is not { Length: > 0 } eventId
-                || !root.TryGetProperty("type", out var type) || type.GetString() is not { Length: > 0 } eventType
-                || !root.TryGetProperty("created", out var created) || !created.TryGetInt64(out var createdSeconds))
-            {
-                return false;
-            }
-            string? objectId = null;
-            string? objectType = null;
-            if (root.TryGetProperty("data", out var data) && data.TryGetProperty("object", out var obj) && obj.ValueKind == JsonValueKind.Object)
-            {
-                objectId = obj.TryGetProperty("id", out var oid) ? oid.GetString() : null;
-                objectType = obj.TryGetProperty("object", out var otype) ? otype.GetString() : null;
-            }
-            envelope = new Envelope(
-                eventId,
-                eventType,
-                root.TryGetProperty("api_version", out var version) ? version.GetString() : null,
-                root.TryGetProperty("livemode", out var live) && live.ValueKind == JsonValueKind.True,
-                DateTimeOffset.FromUnixTimeSeconds(createdSeconds),
-                objectId,
-                objectType);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 }

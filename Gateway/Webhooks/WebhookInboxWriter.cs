@@ -171,6 +171,17 @@ public sealed class WebhookInboxWriter
             }
             return;
         }
+        catch (PostgresException error) when (events.Count == 1 && IsTheRowsOwnFault(error))
+        {
+            // One event (however many copies of it) that Postgres refuses for what it holds: a retry cannot fix it.
+            activity?.SetStatus(ActivityStatusCode.Error, error.SqlState);
+            var rejected = new InboxRowRejectedException(error);
+            foreach (var pending in batch)
+            {
+                pending.Answer.TrySetException(rejected);
+            }
+            return;
+        }
         catch (Exception error)
         {
             activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
@@ -197,4 +208,10 @@ public sealed class WebhookInboxWriter
     {
         public TaskCompletionSource<bool> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+}
+
+/// <summary>Postgres refused one event's row for what it holds (a data exception, a size limit): answered 400, not 503.</summary>
+public sealed class InboxRowRejectedException(PostgresException error) : Exception("The inbox cannot store this event.", error)
+{
+    public string SqlState { get; } = error.SqlState;
 }

@@ -17,7 +17,7 @@ public static class WebhookTelemetry
 
     public static readonly Counter<long> Received = Meter.CreateCounter<long>(
         "yapit.webhooks.received", unit: "{event}",
-        description: "Webhook deliveries by outcome: accepted, duplicate, invalid_signature, ignored, too_large, invalid_payload, unavailable.");
+        description: "Webhook deliveries by outcome (accepted, duplicate, ignored; refused: invalid_signature, bad_request, too_large, invalid_payload, unavailable) and, for refusals, reason.");
 
     public static class Outcomes
     {
@@ -26,10 +26,16 @@ public static class WebhookTelemetry
         public const string InvalidSignature = "invalid_signature";
         public const string Ignored = "ignored";
         public const string TooLarge = "too_large";
+        public const string BadRequest = "bad_request";
         public const string InvalidPayload = "invalid_payload";
         public const string Unavailable = "unavailable";
     }
 
-    public static void Count(string outcome, string? eventType = null) =>
-        Received.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("event_type", eventType));
+    /// <param name="reason">
+    /// Why a delivery was refused, from a closed set (the envelope member at fault, <c>row_rejected</c>,
+    /// <c>body_incomplete</c>, <c>database</c>, ...), so an operator sees an attack or a misconfiguration at a glance.
+    /// </param>
+    public static void Count(string outcome, string? eventType = null, string? reason = null) =>
+        Received.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("event_type", eventType),
+            new KeyValuePair<string, object?>("reason", reason));
 }

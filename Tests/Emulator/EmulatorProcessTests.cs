@@ -3,9 +3,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Yapit.AppHost.Hosting;
 using Yapit.Billing.Stripe;
-using Yapit.AppHost.Hosting.Processes;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Infrastructure.Processes;
 using File = System.IO.File;
 
 namespace Yapit.Tests.Emulator;

@@ -1,5 +1,5 @@
 using Npgsql;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Billing.Data;
 
 [assembly: AssemblyFixture(typeof(Yapit.Tests.Infrastructure.PostgresServerFixture))]
@@ -7,7 +7,7 @@ using Yapit.Billing.Data;
 namespace Yapit.Tests.Infrastructure;
 
 /// <summary>
-/// One Postgres for the whole test run: a local cluster started with the AppHost's own <see cref="LocalPostgresServer"/>,
+/// One Postgres for the whole test run: a local cluster started with <see cref="LocalPostgresServer"/>,
 /// or the server named by <c>ConnectionStrings__billingdb</c> when that is set. Tests get fresh databases from it:
 /// empty, or copied from a template that already holds every migration (fast: a file copy).
 /// </summary>

@@ -1,4 +1,4 @@
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure.Postgres;
 
 namespace Yapit.Tests.Orchestration;
 

@@ -1,178 +1,149 @@
-using Yapit.AppHost;
-using Yapit.AppHost.Hosting;
-using Yapit.AppHost.Hosting.Resources;
-using Yapit.AppHost.Testing;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Yapit.Tests.Orchestration;
 
-/// <summary>The whole stack through the AppHost's testing entry point: the same composition `dotnet run` starts.</summary>
-public sealed class StackTests(ITestOutputHelper output, Yapit.Tests.Infrastructure.PostgresServerFixture postgres)
+/// <summary>One running stack (the real AppHost, started once) shared by the tests of <see cref="StackTests"/>.</summary>
+public sealed class RunningStack : IAsyncLifetime
+{
+    public string DataDirectory { get; } = AppHostFactory.NewDataDirectory();
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public TimeSpan StartTime { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var builder = await AppHostFactory.CreateAsync(DataDirectory, output: null);
+        App = await builder.BuildAsync(ct);
+        await App.StartAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync("gateway", ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync("billing-worker", ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        StartTime = started.Elapsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    public string Env(string resource, string name) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            ? state.Snapshot.EnvironmentVariables.Single(variable => variable.Name == name).Value!
+            : throw new InvalidOperationException($"no state for {resource}");
+
+    public string Parameter(string name) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(DataDirectory, "parameters.json"))).RootElement.GetProperty(name).GetString()!;
+}
+
+/// <summary>The whole stack through <c>DistributedApplicationTestingBuilder.CreateAsync&lt;Projects.AppHost&gt;()</c>: the composition `dotnet run` starts.</summary>
+public sealed class StackTests(RunningStack stack, ITestOutputHelper output) : IClassFixture<RunningStack>
 {
     [Fact]
-    public async Task The_stack_starts_in_order_serves_health_and_leaves_no_process_when_disposed()
+    public async Task The_stack_starts_in_order_with_the_catalog_applied_and_every_service_healthy()
     {
         var ct = TestContext.Current.CancellationToken;
-        var builder = DistributedApplicationTestingBuilder.Create(output.WriteLine);
-        var app = builder.Build();
-        int[] pids;
-        string dataDirectory = builder.Options.DataDirectory;
-        try
+        output.WriteLine($"stack healthy after {stack.StartTime.TotalSeconds:F1} s");
+        using var gateway = stack.App.CreateHttpClient("gateway");
+        Assert.Equal("Healthy", await gateway.GetStringAsync("/health", ct));
+        using var worker = stack.App.CreateHttpClient("billing-worker");
+        Assert.Equal("Healthy", await worker.GetStringAsync("/alive", ct));
+
+        Assert.True(stack.App.ResourceNotifications.TryGetCurrentState("stripe-setup", out var setup));
+        Assert.Equal(KnownResourceStates.Finished, setup.Snapshot.State?.Text);
+        Assert.Equal(0, setup.Snapshot.ExitCode);
+        Assert.Contains("0001_billing_schema.sql", await AppHostFactory.ResourceLogAsync(stack.App, "stripe-setup"), StringComparison.Ordinal);
+
+        // The services wait for the one-shot's successful exit (LifecycleTests shows a failing one keeps them down).
+        var model = stack.App.Services.GetRequiredService<DistributedApplicationModel>();
+        foreach (var service in new[] { "gateway", "billing-worker" })
         {
-            await app.StartAsync(ct);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", ct);
-
-            using var gateway = app.CreateHttpClient("gateway");
-            Assert.Equal("Healthy", await gateway.GetStringAsync("/health", ct));
-            using var worker = app.CreateHttpClient("billing-worker");
-            Assert.Equal("Healthy", await worker.GetStringAsync("/health", ct));
-
-            var setup = app.ResourceNotifications.Get("stripe-setup");
-            Assert.Equal(ResourceState.Finished, setup.State);
-            Assert.Equal(0, setup.ExitCode);
-            Assert.Contains(app.GetResourceLog("stripe-setup"), line => line.Contains("0001_billing_schema.sql", StringComparison.Ordinal));
-
-            var connectionString = await app.GetConnectionStringAsync("billingdb", ct);
-            Assert.Contains("Database=billingdb", connectionString, StringComparison.Ordinal);
-
-            // The Stripe emulator: healthy, forwarding to the gateway, its secret and the generated key handed on.
-            using var stripe = app.CreateHttpClient("stripe");
-            var webhookSecret = await stripe.GetStringAsync("/_emulator/webhook-secret", ct);
-            var stripePid = app.GetResource<ProjectResource>("stripe").ProcessId!.Value;
-            var gatewayPid = app.GetResource<ProjectResource>("gateway").ProcessId!.Value;
-            var stripeArgs = File.ReadAllText($"/proc/{stripePid}/cmdline").Split('\0');
-            Assert.Equal(new Uri(app.GetEndpoint("gateway"), "/v1/billing/webhook").ToString(), stripeArgs[Array.IndexOf(stripeArgs, "--forward-to") + 1]);
-            Assert.Equal(Path.Combine(dataDirectory, "stripe"), stripeArgs[Array.IndexOf(stripeArgs, "--state-dir") + 1]);
-            var parametersFile = Path.Combine(dataDirectory, "parameters.json");
-            if (!OperatingSystem.IsWindows())
-            {
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(parametersFile));
-            }
-            var secretKey = System.Text.Json.JsonDocument.Parse(File.ReadAllText(parametersFile)).RootElement.GetProperty("stripe-secret-key").GetString();
-            Assert.StartsWith("sk_test_", secretKey, StringComparison.Ordinal);
-            var gatewayEnvironment = File.ReadAllText($"/proc/{gatewayPid}/environ").Split('\0');
-            Assert.Contains($"Stripe__WebhookSecrets__0={webhookSecret}", gatewayEnvironment);
-            Assert.Contains($"Stripe__SecretKey={secretKey}", gatewayEnvironment);
-            Assert.Contains($"Stripe__ApiBase={app.GetEndpoint("stripe").ToString().TrimEnd('/')}", gatewayEnvironment);
-            Assert.Contains(app.GetEndpoint("stripe").ToString().TrimEnd('/'), StartupTable.Render(app), StringComparison.Ordinal);
-
-            // Signed events end to end: a catalog change in Stripe reaches the gateway, the inbox and the worker,
-            // which stops selling the plan interval; operators see the event through the admin API.
-            var stripeClient = Yapit.Billing.Stripe.StripeRegistration.CreateClient(
-                new Yapit.Billing.Stripe.StripeSettings { SecretKey = secretKey!, ApiBase = app.GetEndpoint("stripe") }, new HttpClient());
-            var price = (await stripeClient.V1.Prices.ListAsync(new Stripe.PriceListOptions { LookupKeys = ["yapit_plus_monthly_v2"] }, cancellationToken: ct)).Data.Single();
-            await stripeClient.V1.Prices.UpdateAsync(price.Id, new Stripe.PriceUpdateOptions { Active = false }, cancellationToken: ct);
-            await using (var db = Npgsql.NpgsqlDataSource.Create(connectionString))
-            {
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                bool available;
-                do
-                {
-                    await Task.Delay(200, ct);
-                    await using var command = db.CreateCommand("SELECT monthly_available FROM billing.plans WHERE tier = 'plus'");
-                    available = (bool)(await command.ExecuteScalarAsync(ct))!;
-                }
-                while (available && DateTime.UtcNow < deadline);
-                Assert.False(available, "the worker marked Plus monthly unavailable");
-            }
-            // The handler's effect lands just before the row is marked done: ask until it is.
-            var listed = string.Empty;
-            for (var attempt = 0; attempt < 50 && !listed.Contains("price.updated", StringComparison.Ordinal); attempt++)
-            {
-                using var admin = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/events?type=price.updated&status=done");
-                admin.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", builder.Generated!.AdminApiKey);
-                using var events = await gateway.SendAsync(admin, ct);
-                Assert.Equal(System.Net.HttpStatusCode.OK, events.StatusCode);
-                listed = await events.Content.ReadAsStringAsync(ct);
-                await Task.Delay(100, ct);
-            }
-            Assert.Contains("price.updated", listed, StringComparison.Ordinal);
-            Assert.Contains(builder.Generated!.AdminApiKey, File.ReadAllText(parametersFile), StringComparison.Ordinal);
-
-            // No resource logs a secret: not the Stripe key, not the database password, not the admin key.
-            var password = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password!;
-            foreach (var resource in app.Resources)
-            {
-                var log = string.Join('\n', app.GetResourceLog(resource.Name));
-                Assert.DoesNotContain(secretKey!, log, StringComparison.Ordinal);
-                Assert.DoesNotContain(password, log, StringComparison.Ordinal);
-                Assert.DoesNotContain(builder.Generated.AdminApiKey, log, StringComparison.Ordinal);
-            }
-
-            pids =
-            [
-                app.GetResource<PostgresServerResource>("postgres").Server.ProcessId!.Value,
-                stripePid,
-                gatewayPid,
-                app.GetResource<ProjectResource>("billing-worker").ProcessId!.Value,
-            ];
-        }
-        finally
-        {
-            await app.DisposeAsync();
+            Assert.Contains(model.Resources.Single(r => r.Name == service).Annotations.OfType<WaitAnnotation>(),
+                wait => wait.Resource.Name == "stripe-setup" && wait.WaitType == WaitType.WaitForCompletion && wait.ExitCode == 0);
         }
 
-        Assert.All(pids, pid => Assert.False(ProcessExists(pid), $"process {pid} is still running"));
-        Assert.Empty(ProcessesMentioning(dataDirectory));
-        Assert.False(Directory.Exists(dataDirectory));
+        var connectionString = await stack.App.GetConnectionStringAsync("billingdb", ct);
+        Assert.Contains("Database=billingdb", connectionString, StringComparison.Ordinal);
+        await using var db = NpgsqlDataSource.Create(connectionString!);
+        await using var plans = db.CreateCommand("SELECT count(*) FROM billing.plans");
+        Assert.True((long)(await plans.ExecuteScalarAsync(ct))! >= 3, "stripe-setup wrote the plans table");
     }
 
     [Fact]
-    public async Task A_failing_one_shot_stops_the_start_naming_it_with_its_last_log_lines()
+    public async Task The_services_get_the_emulator_its_signing_secret_and_the_generated_keys()
     {
         var ct = TestContext.Current.CancellationToken;
-        // A database migrated by a "newer build" makes stripe-setup exit non-zero; nothing after it may start.
-        var connectionString = await postgres.CreateDatabaseAsync("newer_build");
-        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString))
+        using var stripe = stack.App.CreateHttpClient("stripe");
+        var webhookSecret = (await stripe.GetStringAsync("/_emulator/webhook-secret", ct)).Trim();
+        var stripeUrl = stack.App.GetEndpoint("stripe", "http").ToString().TrimEnd('/');
+
+        Assert.StartsWith("whsec_", webhookSecret, StringComparison.Ordinal);
+        Assert.Equal(webhookSecret, stack.Env("gateway", "Stripe__WebhookSecrets__0"));
+        Assert.StartsWith("sk_test_", stack.Parameter("stripe-secret-key"), StringComparison.Ordinal);
+        foreach (var service in new[] { "gateway", "billing-worker", "stripe-setup" })
         {
-            await using var command = dataSource.CreateCommand(
-                "INSERT INTO public.schema_migrations (version, file_name, checksum, execution_ms) VALUES (9999, '9999_from_the_future.sql', 'x', 0)");
-            await command.ExecuteNonQueryAsync(ct);
+            Assert.Equal(stack.Parameter("stripe-secret-key"), stack.Env(service, "Stripe__SecretKey"));
+            Assert.Equal(stripeUrl, stack.Env(service, "Stripe__ApiBase").TrimEnd('/'));
         }
-        var builder = DistributedApplicationTestingBuilder.Create(output.WriteLine);
-        builder.Options.ExternalConnectionString = connectionString;
-        await using var app = builder.Build();
-
-        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync(ct));
-
-        Assert.Contains("'stripe-setup' exited with code 1", error.Message, StringComparison.Ordinal);
-        Assert.Contains("9999_from_the_future.sql", error.Message, StringComparison.Ordinal);
-        Assert.True(app.ResourceNotifications.Get("gateway").State is ResourceState.Waiting or ResourceState.FailedToStart);
-        Assert.Null(app.GetResource<ProjectResource>("gateway").ProcessId);
+        Assert.Equal(stack.Parameter("admin-api-key"), stack.Env("gateway", "Admin__ApiKey"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(stack.DataDirectory, "parameters.json")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(stack.DataDirectory, "postgres")));
     }
 
-    private static bool ProcessExists(int pid)
+    [Fact]
+    public async Task A_signed_event_travels_from_the_emulator_through_the_gateway_to_the_worker()
     {
-        try
+        var ct = TestContext.Current.CancellationToken;
+        using var stripe = stack.App.CreateHttpClient("stripe");
+        stripe.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stack.Parameter("stripe-secret-key"));
+
+        // A catalog change in Stripe: the emulator signs and forwards price.updated; the worker stops selling it.
+        var prices = JsonDocument.Parse(await stripe.GetStringAsync("/v1/prices?lookup_keys[]=yapit_plus_monthly_v2", ct));
+        var priceId = prices.RootElement.GetProperty("data")[0].GetProperty("id").GetString();
+        using var deactivate = await stripe.PostAsync($"/v1/prices/{priceId}", new FormUrlEncodedContent([new("active", "false")]), ct);
+        Assert.Equal(HttpStatusCode.OK, deactivate.StatusCode);
+
+        await using var db = NpgsqlDataSource.Create((await stack.App.GetConnectionStringAsync("billingdb", ct))!);
+        var available = true;
+        for (var attempt = 0; attempt < 150 && available; attempt++)
         {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
+            await Task.Delay(200, ct);
+            await using var command = db.CreateCommand("SELECT monthly_available FROM billing.plans WHERE tier = 'plus'");
+            available = (bool)(await command.ExecuteScalarAsync(ct))!;
         }
-        catch (ArgumentException)
+        Assert.False(available, "the worker marked Plus monthly unavailable");
+
+        // Operators see it through the admin API (the row is marked done just after the handler's effect lands).
+        using var gateway = stack.App.CreateHttpClient("gateway");
+        gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stack.Parameter("admin-api-key"));
+        var listed = string.Empty;
+        for (var attempt = 0; attempt < 50 && !listed.Contains("price.updated", StringComparison.Ordinal); attempt++)
         {
-            return false;
+            await Task.Delay(100, ct);
+            listed = await gateway.GetStringAsync("/v1/admin/events?type=price.updated&status=done", ct);
         }
+        Assert.Contains("price.updated", listed, StringComparison.Ordinal);
     }
 
-    private static List<string> ProcessesMentioning(string text)
+    [Fact]
+    public async Task No_resource_logs_a_secret()
     {
-        var found = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        var ct = TestContext.Current.CancellationToken;
+        var password = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("billingdb", ct)).Password!;
+        string[] secrets = [stack.Parameter("stripe-secret-key"), stack.Parameter("admin-api-key"), password];
+        foreach (var resource in new[] { "postgres", "stripe", "stripe-setup", "gateway", "billing-worker" })
         {
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(text, StringComparison.Ordinal))
-                {
-                    found.Add($"{Path.GetFileName(dir)}: {cmdline}");
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            var log = await AppHostFactory.ResourceLogAsync(stack.App, resource);
+            Assert.All(secrets, secret => Assert.DoesNotContain(secret, log, StringComparison.Ordinal));
         }
-        return found;
     }
 }

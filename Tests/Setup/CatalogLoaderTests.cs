@@ -34,7 +34,7 @@ public sealed class CatalogLoaderTests
     private static CatalogLoadResult Load(string yaml, string environment = "test") => CatalogLoader.Load(yaml, environment);
 
     private static string RepositoryFile(params string[] parts) =>
-        Path.Combine([Yapit.AppHost.Hosting.ProjectMetadata.RepositoryRoot, .. parts]);
+        Path.Combine([Yapit.Tests.Infrastructure.ProjectMetadata.RepositoryRoot, .. parts]);
 
     [Theory]
     [InlineData("local")]

@@ -15,7 +15,7 @@ public sealed class SetupHarness(StripeEmulatorFixture stripe, string connection
     /// <summary>Intercepts the Stripe client's HTTP, e.g. to cut a run short.</summary>
     public HttpMessageHandler? Handler { get; set; }
 
-    public static string DefaultCatalog => Path.Combine(Yapit.AppHost.Hosting.ProjectMetadata.RepositoryRoot, "StripeSetup", "catalog.yaml");
+    public static string DefaultCatalog => Path.Combine(Yapit.Tests.Infrastructure.ProjectMetadata.RepositoryRoot, "StripeSetup", "catalog.yaml");
 
     public sealed record Result(int ExitCode, string Output, string Errors)
     {

@@ -40,8 +40,8 @@ public sealed class InboxHealthAndMetricsTests(PostgresServerFixture postgres)
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
         Assert.Contains("oldest unprocessed event", degraded.Description);
 
-        await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct);
-        await inbox.CompleteAsync("evt_old", "w", InboxStatus.Done, ct);
+        var claimed = Assert.Single(await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct));
+        await inbox.CompleteAsync(claimed, InboxStatus.Done, ct);
         Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(context, ct)).Status);
     }
 

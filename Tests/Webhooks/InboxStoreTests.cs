@@ -86,7 +86,7 @@ public sealed class InboxStoreTests(PostgresServerFixture postgres)
 
         Assert.Equal([first.EventId, other.EventId], a.Select(c => c.EventId).Order());
         Assert.Empty(b); // price_A is busy at worker-a, price_B is claimed
-        Assert.True(await inbox.CompleteAsync(first.EventId, "worker-a", InboxStatus.Done, ct));
+        Assert.True(await inbox.CompleteAsync(a.Single(x => x.EventId == first.EventId), InboxStatus.Done, ct));
         var c = await inbox.ClaimAsync("worker-b", 10, TimeSpan.FromMinutes(1), ct);
         Assert.Equal(second.EventId, Assert.Single(c).EventId);
     }
@@ -119,14 +119,14 @@ public sealed class InboxStoreTests(PostgresServerFixture postgres)
         var e = Event();
         await inbox.InsertAsync(e, ct);
 
-        Assert.Single(await inbox.ClaimAsync("crashed-worker", 5, TimeSpan.FromMilliseconds(300), ct));
+        var crashed = Assert.Single(await inbox.ClaimAsync("crashed-worker", 5, TimeSpan.FromMilliseconds(300), ct));
         Assert.Empty(await inbox.ClaimAsync("healthy-worker", 5, TimeSpan.FromMinutes(1), ct));
         await Task.Delay(500, ct);
         var reclaimed = Assert.Single(await inbox.ClaimAsync("healthy-worker", 5, TimeSpan.FromMinutes(1), ct));
 
         Assert.Equal(2, reclaimed.Attempts);
-        Assert.False(await inbox.CompleteAsync(e.EventId, "crashed-worker", InboxStatus.Done, ct)); // its lease is gone
-        Assert.True(await inbox.CompleteAsync(e.EventId, "healthy-worker", InboxStatus.Done, ct));
+        Assert.False(await inbox.CompleteAsync(crashed, InboxStatus.Done, ct)); // its lease is gone
+        Assert.True(await inbox.CompleteAsync(reclaimed, InboxStatus.Done, ct));
     }
 
     [Fact]
@@ -138,12 +138,12 @@ public sealed class InboxStoreTests(PostgresServerFixture postgres)
         var e = Event();
         await inbox.InsertAsync(e, ct);
 
-        await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct);
-        Assert.Equal(InboxStatus.Pending, await inbox.FailAsync(e.EventId, "w", "boom 1", maxAttempts: 2, TimeSpan.FromMilliseconds(300), ct));
+        var first = Assert.Single(await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct));
+        Assert.Equal(InboxStatus.Pending, await inbox.FailAsync(first, "boom 1", maxAttempts: 2, TimeSpan.FromMilliseconds(300), permanent: false, ct));
         Assert.Empty(await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct)); // not yet due
         await Task.Delay(400, ct);
-        Assert.Single(await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct));
-        Assert.Equal(InboxStatus.Dead, await inbox.FailAsync(e.EventId, "w", "boom 2", maxAttempts: 2, TimeSpan.Zero, ct));
+        var second = Assert.Single(await inbox.ClaimAsync("w", 1, TimeSpan.FromMinutes(1), ct));
+        Assert.Equal(InboxStatus.Dead, await inbox.FailAsync(second, "boom 2", maxAttempts: 2, TimeSpan.Zero, permanent: false, ct));
 
         var dead = Assert.Single(await inbox.ListAsync(InboxStatus.Dead, null, 10, ct));
         Assert.Equal(("boom 2", 2), (dead.LastError, dead.Attempts));
@@ -188,10 +188,10 @@ public sealed class InboxStoreTests(PostgresServerFixture postgres)
         {
             await inbox.InsertAsync(e, ct);
         }
-        await inbox.ClaimAsync("w", 3, TimeSpan.FromMinutes(1), ct);
-        await inbox.CompleteAsync(done.EventId, "w", InboxStatus.Done, ct);
-        await inbox.FailAsync(dead.EventId, "w", "x", maxAttempts: 1, TimeSpan.Zero, ct);
-        await inbox.CompleteAsync(fresh.EventId, "w", InboxStatus.Done, ct);
+        var claimed = (await inbox.ClaimAsync("w", 3, TimeSpan.FromMinutes(1), ct)).ToDictionary(c => c.EventId);
+        await inbox.CompleteAsync(claimed[done.EventId], InboxStatus.Done, ct);
+        await inbox.FailAsync(claimed[dead.EventId], "x", maxAttempts: 1, TimeSpan.Zero, permanent: false, ct);
+        await inbox.CompleteAsync(claimed[fresh.EventId], InboxStatus.Done, ct);
         await using (var age = db.CreateCommand($"UPDATE billing.webhook_inbox SET processed_at = now() - interval '100 days' WHERE event_id IN ('{done.EventId}', '{dead.EventId}')"))
         {
             await age.ExecuteNonQueryAsync(ct);

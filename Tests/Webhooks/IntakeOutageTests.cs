@@ -1,6 +1,6 @@
 using System.Net;
 using Npgsql;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Billing.Data;
 using Yapit.Tests.Infrastructure;
 

@@ -39,7 +39,7 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     /// <param name="forward">False leaves the emulator without a forward-to URL: events are never delivered.</param>
     public static async Task<PipelineHarness> StartAsync(PostgresServerFixture postgres, StripeEmulatorSettings? emulator = null,
-        bool forward = true, IReadOnlyDictionary<string, string?>? otel = null)
+        bool forward = true, IReadOnlyDictionary<string, string?>? otel = null, IReadOnlyDictionary<string, string?>? workerSettings = null)
     {
         var stripe = await StripeEmulatorFixture.StartAsync(emulator ?? new StripeEmulatorSettings());
         // Migrated first, so the gateway can store what the catalog's first apply emits.
@@ -68,7 +68,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             // Backfill runs only when a test asks for it.
             ["Backfill:InitialDelay"] = "01:00:00",
             ["OTEL_SERVICE_NAME"] = "billing-worker",
-        }).Start();
+        }.Concat(workerSettings ?? new Dictionary<string, string?>()).ToDictionary()).Start();
         if (forward)
         {
             stripe.ForwardTo = new Uri(gateway.Address, "/v1/billing/webhook");

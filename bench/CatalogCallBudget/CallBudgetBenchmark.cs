@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Yapit.AppHost.Hosting;
-using Yapit.AppHost.Hosting.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Bench.Shared;
+using Yapit.Billing.Stripe;
 using Yapit.StripeSetup.Cli;
 
 namespace Yapit.Bench.CatalogCallBudget;
@@ -105,7 +107,11 @@ public static class CallBudgetBenchmark
         }
         var output = new StringWriter();
         var errors = new StringWriter();
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        // Stripe.net over the HttpClient of the one Stripe registration, as the stripe-setup command line builds it.
+        var services = new ServiceCollection();
+        services.AddStripe(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(StripeRegistration.HttpClientName);
         var runner = new SetupRunner(configuration, output, errors, http: http);
         var secrets = Path.Combine(Path.GetTempPath(), $"yapit-bench-secrets-{Guid.NewGuid():N}");
         var clock = Stopwatch.StartNew();

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using Npgsql;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Billing.Data;
 
 namespace Yapit.Bench.Shared;
 
 /// <summary>
-/// The Postgres a benchmark runs on: a throw-away local cluster (the AppHost's own <see cref="LocalPostgresServer"/>)
+/// The Postgres a benchmark runs on: a throw-away local cluster (the tests' own <see cref="LocalPostgresServer"/>)
 /// or, when <c>ConnectionStrings__billingdb</c> is set, that server. Either way each benchmark gets fresh, migrated
 /// databases of its own, so nothing measured depends on what an earlier run left.
 /// </summary>

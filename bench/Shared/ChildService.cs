@@ -1,5 +1,5 @@
 using System.Collections;
-using Yapit.AppHost.Hosting.Processes;
+using Yapit.Tests.Infrastructure.Processes;
 
 namespace Yapit.Bench.Shared;
 

@@ -13,7 +13,7 @@ public static class ResultFile
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string DefaultDirectory => Path.Combine(Yapit.AppHost.Hosting.ProjectMetadata.RepositoryRoot, "bench", "results");
+    public static string DefaultDirectory => Path.Combine(Yapit.Tests.Infrastructure.ProjectMetadata.RepositoryRoot, "bench", "results");
 
     public static async Task<string> WriteAsync<T>(string benchmark, T report, string? directory, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ public static class SourceVersion
 {
     public static string Describe()
     {
-        var root = Yapit.AppHost.Hosting.ProjectMetadata.RepositoryRoot;
+        var root = Yapit.Tests.Infrastructure.ProjectMetadata.RepositoryRoot;
         var commit = Git(root, "rev-parse", "--short=12", "HEAD");
         var dirty = Git(root, "status", "--porcelain", "--untracked-files=no");
         return commit is null ? "unknown (not a git checkout)" : dirty is { Length: > 0 } ? $"{commit} with uncommitted changes" : commit;

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using Npgsql;
-using Yapit.AppHost.Hosting;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Infrastructure.Postgres;
 using Yapit.Bench.Shared;
 
 namespace Yapit.Bench.WebhookIntake;

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Yapit.StripeApi.Webhooks;
+using Yapit.Bench.Shared;
+using Yapit.Billing.Stripe;
 
 namespace Yapit.Bench.WebhookIntake;
 

@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Npgsql;
-using Yapit.AppHost.Hosting.Postgres;
+using Yapit.Bench.Shared;
+using Yapit.Tests.Infrastructure.Postgres;
 
 namespace Yapit.Bench.WebhookIntake;
 
@@ -12,7 +11,7 @@ namespace Yapit.Bench.WebhookIntake;
 /// (~5 KB of event JSON) is a pgbench variable, so in extended protocol it travels as a parameter and Postgres parses
 /// it as json on every insert, as it does for the gateway's insert.
 /// </summary>
-public static partial class PgBench
+public static class PgBench
 {
     /// <summary>
     /// What one pgbench run inserts into, whether the statement also notifies like InboxStore.InsertAsync did, and
@@ -92,9 +91,7 @@ public static partial class PgBench
     public static async Task<Result> RunAsync(
         string connectionString, Variant variant, string payload, int clients, TimeSpan duration, CancellationToken cancellationToken, double? rate = null)
     {
-        var pgbench = Path.Combine((PostgresInstallation.Find() ?? throw new InvalidOperationException(PostgresInstallation.MissingMessage)).BinDirectory, "pgbench");
         var workDirectory = Directory.CreateTempSubdirectory("yapit-pgbench-").FullName;
-        var script = Path.Combine(workDirectory, "insert.sql");
         // The same statement shape as InboxStore.InsertAsync: a fresh text id, a few columns, the payload; with or
         // without its pg_notify (on a channel nobody listens to).
         const string insert = """
@@ -107,52 +104,21 @@ public static partial class PgBench
         var sql = variant.Notify
             ? $"WITH inserted AS (\n{statement}\n    RETURNING event_id)\nSELECT pg_notify('bench_inbox', event_id) FROM inserted;\n"
             : statement + ";\n";
-        await File.WriteAllTextAsync(script, sql, cancellationToken).ConfigureAwait(false);
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
             var threads = Math.Min(clients, Environment.ProcessorCount);
-            var info = new ProcessStartInfo(pgbench)
+            var arguments = new List<string>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[]
-            {
-                "-n", "-f", script, "-M", variant.Protocol, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", threads.ToString(CultureInfo.InvariantCulture),
+                "-n", "-M", variant.Protocol, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", threads.ToString(CultureInfo.InvariantCulture),
                 "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-P", "5", "-D", "payload=" + payload,
-            })
-            {
-                info.ArgumentList.Add(argument);
-            }
+            };
             if (rate is { } perSecond)
             {
-                foreach (var argument in new[] { "-R", perSecond.ToString("0.###", CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(workDirectory, "latency") })
-                {
-                    info.ArgumentList.Add(argument);
-                }
+                arguments.AddRange(["-R", perSecond.ToString("0.###", CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(workDirectory, "latency")]);
             }
-            info.Environment["PGHOST"] = builder.Host;
-            info.Environment["PGPORT"] = builder.Port.ToString(CultureInfo.InvariantCulture);
-            info.Environment["PGUSER"] = builder.Username;
-            info.Environment["PGPASSWORD"] = builder.Password;
-            info.Environment["PGDATABASE"] = builder.Database;
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("pgbench did not start");
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            var text = await output.ConfigureAwait(false) + await errors.ConfigureAwait(false);
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"pgbench exited with {process.ExitCode}:{Environment.NewLine}{text}");
-            }
+            var output = await PgBenchProcess.RunAsync(connectionString, workDirectory, sql, arguments, cancellationToken).ConfigureAwait(false);
             return new Result(variant.Name, variant.Description, clients, threads, (int)duration.TotalSeconds, variant.Protocol,
-                long.Parse(Match(ProcessedPattern(), text), CultureInfo.InvariantCulture),
-                double.Parse(Match(TpsPattern(), text), CultureInfo.InvariantCulture),
-                double.Parse(Match(LatencyPattern(), text), CultureInfo.InvariantCulture),
-                StddevPattern().Match(text) is { Success: true } s ? double.Parse(s.Groups[1].Value, CultureInfo.InvariantCulture) : null,
-                FailedPattern().Match(text) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
+                output.Transactions, output.Tps, output.LatencyAverageMs, output.LatencyStddevMs, output.Failed,
                 rate, rate is null ? null : ReadLatencyLogs(workDirectory));
         }
         finally
@@ -182,22 +148,4 @@ public static partial class PgBench
         }
         return LatencySummary.FromMicroseconds(microseconds);
     }
-
-    private static string Match(Regex pattern, string text) =>
-        pattern.Match(text) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException($"pgbench printed no '{pattern}':{Environment.NewLine}{text}");
-
-    [GeneratedRegex(@"number of transactions actually processed: (\d+)")]
-    private static partial Regex ProcessedPattern();
-
-    [GeneratedRegex(@"number of failed transactions: (\d+)")]
-    private static partial Regex FailedPattern();
-
-    [GeneratedRegex(@"tps = ([\d.]+) \(without initial connection time\)")]
-    private static partial Regex TpsPattern();
-
-    [GeneratedRegex(@"latency average = ([\d.]+) ms")]
-    private static partial Regex LatencyPattern();
-
-    [GeneratedRegex(@"latency stddev = ([\d.]+) ms")]
-    private static partial Regex StddevPattern();
 }

@@ -1,0 +1,229 @@
+using System.Text.RegularExpressions;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aspire.Hosting;
+
+/// <summary>How the stack reaches Stripe: the emulator (default), real Stripe through stripe-cli, or (published) real Stripe.</summary>
+public sealed record StripeResources(
+    IResourceBuilder<ParameterResource> SecretKey,
+    string CatalogEnvironment,
+    IResourceBuilder<ProjectResource>? Emulator,
+    IResourceBuilder<ContainerResource>? Cli,
+    IResourceBuilder<ParameterResource>? WebhookSecret)
+{
+    /// <summary>Where Stripe's webhooks reach the gateway.</summary>
+    public const string WebhookPath = "/v1/billing/webhook";
+
+    public void ForwardWebhooksTo(IResourceBuilder<ProjectResource> gateway)
+    {
+        var target = ReferenceExpression.Create($"{gateway.GetEndpoint("http")}{WebhookPath}");
+        Emulator?.WithArgs(context => context.Args.Add("--forward-to")).WithArgs(context => context.Args.Add(target));
+        Cli?.WithArgs(context =>
+        {
+            context.Args.Add("listen");
+            context.Args.Add("--forward-to");
+            context.Args.Add(target);
+        });
+    }
+}
+
+/// <summary>The building blocks of AppHost.cs: Postgres in its three forms, Stripe in its three forms, the services' wiring.</summary>
+public static partial class YapitResources
+{
+    /// <summary>
+    /// <c>billingdb</c>: the user's server when <c>ConnectionStrings__billingdb</c> is set; else <c>postgres</c> as Aspire's
+    /// container (publish mode, a healthy container runtime, or <c>Postgres:Mode=container</c>) or as an executable
+    /// running the installed server binaries (no container runtime, or <c>Postgres:Mode=executable</c>).
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddBillingDatabase(this IDistributedApplicationBuilder builder, LocalState state)
+    {
+        if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetConnectionString("billingdb") is { Length: > 0 })
+        {
+            return builder.AddConnectionString("billingdb");
+        }
+        var mode = builder.Configuration["Postgres:Mode"];
+        if (mode is { Length: > 0 } and not ("container" or "executable"))
+        {
+            throw new DistributedApplicationException($"Postgres:Mode must be 'container' or 'executable', not '{mode}'.");
+        }
+        var container = builder.ExecutionContext.IsPublishMode || mode == "container" || (mode is null or "" && ContainerRuntime.IsHealthy());
+        if (container)
+        {
+            return builder.AddPostgres("postgres").WithDataVolume().AddDatabase("billingdb");
+        }
+        var password = state.Secret("postgres-password", LocalState.NewApiKey);
+        return builder.AddLocalPostgres("postgres", state.PostgresDirectory, password, durable: builder.Configuration.GetValue("Postgres:Durable", true))
+            .AddDatabase("billingdb");
+    }
+
+    /// <summary>
+    /// The emulator by default. A Stripe test key given as the <c>stripe-secret-key</c> parameter (user secrets,
+    /// <c>Parameters__stripe-secret-key</c>) means real Stripe with <c>stripe listen</c> in the stripe-cli container.
+    /// A live key is refused. Published, the services get the key and the webhook secret as secret parameters.
+    /// </summary>
+    public static StripeResources AddStripe(this IDistributedApplicationBuilder builder, LocalState state)
+    {
+        var given = builder.Configuration["Parameters:stripe-secret-key"];
+        if (given is not null && (given.StartsWith("sk_live_", StringComparison.Ordinal) || given.StartsWith("rk_live_", StringComparison.Ordinal)))
+        {
+            throw new DistributedApplicationException("stripe-secret-key is a live key: the local stack runs only against Stripe test mode (sk_test_...).");
+        }
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return new StripeResources(state.Secret("stripe-secret-key"), "live", null, null, state.Secret("stripe-webhook-secret"));
+        }
+        if (given is { Length: > 0 })
+        {
+            if (!given.StartsWith("sk_test_", StringComparison.Ordinal) && !given.StartsWith("rk_test_", StringComparison.Ordinal))
+            {
+                throw new DistributedApplicationException("stripe-secret-key must be a Stripe test key (sk_test_... or rk_test_...).");
+            }
+            var key = state.Secret("stripe-secret-key");
+            var cli = builder.AddContainer("stripe-cli", "stripe/stripe-cli", "latest")
+                .WithEnvironment("STRIPE_API_KEY", key)
+                .ExcludeFromManifest();
+            return new StripeResources(key, "test", null, cli, null);
+        }
+        var emulator = builder.AddProject<Projects.StripeEmulator>("stripe")
+            .WithFixedHttpPort(builder.Configuration.GetValue("Ports:Stripe", 12111))
+            .WithHttpHealthCheck("/_emulator/health")
+            .WithArgs("--state-dir", state.StripeDirectory)
+            .ExcludeFromManifest();
+        return new StripeResources(state.Secret("stripe-secret-key", LocalState.NewStripeTestKey), "local", emulator, null, null);
+    }
+
+    /// <summary><c>Stripe__SecretKey</c>, and with the emulator <c>Stripe__ApiBase</c> and a wait until it is healthy.</summary>
+    public static IResourceBuilder<ProjectResource> WithStripe(this IResourceBuilder<ProjectResource> project, StripeResources stripe)
+    {
+        project.WithEnvironment("Stripe__SecretKey", stripe.SecretKey);
+        if (stripe.Emulator is { } emulator)
+        {
+            project.WithEnvironment("Stripe__ApiBase", emulator.GetEndpoint("http")).WaitFor(emulator);
+        }
+        return project;
+    }
+
+    /// <summary>
+    /// <c>Stripe__WebhookSecrets__0</c>: what the emulator publishes, what <c>stripe listen</c> prints when ready, or
+    /// (published) the secret parameter of the deployment's webhook endpoint.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithStripeWebhookSecret(this IResourceBuilder<ProjectResource> gateway, StripeResources stripe)
+    {
+        const string name = "Stripe__WebhookSecrets__0";
+        if (stripe.WebhookSecret is { } parameter)
+        {
+            return gateway.WithEnvironment(name, parameter);
+        }
+        if (stripe.Emulator is { } emulator)
+        {
+            return gateway.WithEnvironment(async context =>
+            {
+                if (context.ExecutionContext.IsRunMode)
+                {
+                    context.EnvironmentVariables[name] = await EmulatorWebhookSecretAsync(emulator.Resource, context.CancellationToken).ConfigureAwait(false);
+                }
+            });
+        }
+        var cli = stripe.Cli!;
+        return gateway.WaitFor(cli).WithEnvironment(async context =>
+        {
+            if (!context.ExecutionContext.IsRunMode)
+            {
+                return;
+            }
+            var logs = context.ExecutionContext.Services.GetRequiredService<ResourceLoggerService>();
+            await foreach (var batch in logs.WatchAsync(cli.Resource).WithCancellation(context.CancellationToken))
+            {
+                if (batch.Select(line => WebhookSecretInLog().Match(line.Content)).FirstOrDefault(match => match.Success) is { } found)
+                {
+                    context.EnvironmentVariables[name] = found.Value;
+                    return;
+                }
+            }
+        });
+    }
+
+    /// <summary>The emulator's signing secret, read once it is healthy (as one reads <c>stripe listen</c>'s output).</summary>
+    private static async Task<string> EmulatorWebhookSecretAsync(ProjectResource emulator, CancellationToken cancellationToken)
+    {
+        var url = new Uri(new Uri(emulator.GetEndpoint("http").Url), "/_emulator/webhook-secret");
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var secret = (await client.GetStringAsync(url, cancellationToken).ConfigureAwait(false)).Trim();
+        return secret.StartsWith("whsec_", StringComparison.Ordinal)
+            ? secret
+            : throw new DistributedApplicationException($"The Stripe emulator answered {url} with something other than a whsec_ secret.");
+    }
+
+    /// <summary>A port a person can type, bound by the service itself (no proxy in front): 0 lets the tests pick.</summary>
+    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(this IResourceBuilder<ProjectResource> project, int port) =>
+        project.WithEndpoint("http", endpoint =>
+        {
+            endpoint.Port = port;
+            endpoint.TargetPort = port;
+            endpoint.IsProxied = false;
+        });
+
+    /// <summary>
+    /// A short OTLP export timeout for every project: at Ctrl-C the dashboard stops with the services, and an exporter
+    /// that keeps retrying an absent collector (10 s by default) would hold each service's exit.
+    /// </summary>
+    public static void WithQuickTelemetryShutdown(this IDistributedApplicationBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_TIMEOUT", "2000");
+        }
+    }
+
+    /// <summary>Once the gateway is healthy: where it is and where the admin key is (Aspire prints the dashboard's login URL).</summary>
+    public static void PrintWhereThingsAre(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway, LocalState state) =>
+        builder.Eventing.Subscribe<ResourceReadyEvent>(gateway.Resource, (_, _) =>
+        {
+            Console.WriteLine($"""
+
+                Yapit billing is up.
+                  gateway      {gateway.GetEndpoint("http").Url}
+                  admin API    Authorization: Bearer <admin-api-key from {state.ParametersPath}>
+                  local state  {state.Directory} (start with --fresh to begin from nothing)
+                Ctrl+C stops everything.
+
+                """);
+            return Task.CompletedTask;
+        });
+
+    [GeneratedRegex("whsec_[A-Za-z0-9]+")]
+    private static partial Regex WebhookSecretInLog();
+}
+
+/// <summary>Whether containers can run here: the runtime's CLI answers <c>info</c> (what Aspire's orchestrator needs).</summary>
+public static class ContainerRuntime
+{
+    public static bool IsHealthy()
+    {
+        var runtime = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? Environment.GetEnvironmentVariable("DOTNET_ASPIRE_CONTAINER_RUNTIME") ?? "docker";
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (process is null)
+            {
+                return false;
+            }
+            if (!process.WaitForExit(TimeSpan.FromSeconds(5)))
+            {
+                process.Kill(entireProcessTree: true);
+                return false;
+            }
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // not installed
+        }
+    }
+}

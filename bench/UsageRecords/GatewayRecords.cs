@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Infrastructure.Postgres;
+using Yapit.Bench.Shared;
+using Yapit.Billing.Usage;
+
+namespace Yapit.Bench.UsageRecords;
+
+/// <summary>
+/// The gateway (the Release build of <c>Yapit.Gateway.dll</c>) as its own process on the same database, and a sender
+/// that posts each record to <c>POST /v1/usage/records</c> with the service key, as Yapit's services call it.
+/// </summary>
+public sealed class GatewayRecords : IAsyncDisposable
+{
+    // Throw-away credentials of this benchmark's own gateway (never a real key).
+    private const string ServiceKey = "bench-usage-service-key-0123456789abcdef";
+    private readonly ChildService _gateway;
+    private readonly HttpClient _http;
+
+    private GatewayRecords(ChildService gateway, Uri baseUrl)
+    {
+        _gateway = gateway;
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = baseUrl };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceKey);
+    }
+
+    public int ProcessId => _gateway.ProcessId;
+
+    public static async Task<GatewayRecords> StartAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var assembly = ProjectMetadata.For("Gateway").AssemblyPath;
+        var url = new Uri($"http://127.0.0.1:{LocalPostgresServer.FreePort().ToString(CultureInfo.InvariantCulture)}/");
+        var gateway = await ChildService.StartAsync("gateway", assembly, [], new Dictionary<string, string>
+        {
+            ["ConnectionStrings__billingdb"] = connectionString,
+            ["Stripe__SecretKey"] = "sk_test_benchusage0000000000000000",
+            ["Stripe__WebhookSecrets__0"] = "whsec_benchusage0000000000000000",
+            ["Auth__ServiceApiKey"] = ServiceKey,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
+        }, new Uri(url, "health"), cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"gateway: {assembly} on {url}");
+        return new GatewayRecords(gateway, url);
+    }
+
+    public async Task<string?> SendAsync(UsageRecordRequest request, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["user_id"] = request.UserId, ["meter"] = request.Meter, ["amount"] = request.Amount,
+            ["idempotency_key"] = request.IdempotencyKey, ["reference"] = request.Reference,
+        });
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync("v1/usage/records", content, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return $"HTTP {(int)response.StatusCode}: {text[..Math.Min(200, text.Length)]}";
+        }
+        using var json = JsonDocument.Parse(text);
+        var root = json.RootElement;
+        return root.GetProperty("replayed").GetBoolean() || root.GetProperty("amount").GetInt64() != request.Amount
+            ? $"record {request.IdempotencyKey}: {text[..Math.Min(200, text.Length)]}"
+            : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _gateway.DisposeAsync().ConfigureAwait(false);
+    }
+}
