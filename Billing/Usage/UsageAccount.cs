@@ -72,11 +72,14 @@ public sealed class UsageAccount
     {
         var renewals = new List<MeterRenewal>(AdvanceTo(now, catalog));
         var target = TargetPeriod(plan, now);
-        if (target.Start < PeriodStart)
+        // The free tier's months are no subscription's: a subscription takes over from them even when it started
+        // before the free month did (an account is created free on first use, which may be a moment after).
+        var fromFree = PaidThrough is null && Tier == "free" && plan.Tier != "free";
+        if (target.Start < PeriodStart && !fromFree)
         {
             return renewals;
         }
-        if (target.Start > PeriodStart)
+        if (target.Start > PeriodStart || fromFree)
         {
             renewals.AddRange(RenewAll(catalog));
         }
@@ -84,7 +87,7 @@ public sealed class UsageAccount
         {
             return renewals;
         }
-        StartPeriod(plan.Tier, target.Start, target.End, plan.IsTrial, resetUsage: target.Start > PeriodStart);
+        StartPeriod(plan.Tier, target.Start, target.End, plan.IsTrial, resetUsage: target.Start > PeriodStart || fromFree);
         Anchor = AnchorOf(plan);
         PaidThrough = plan.BillingPeriodEnd;
         return renewals;
