@@ -8,6 +8,10 @@ var state = LocalState.Open(builder, fresh);
 var billingdb = builder.AddBillingDatabase(state);
 var stripe = builder.AddStripe(state);
 var adminKey = state.Secret("admin-api-key", LocalState.NewApiKey);
+// Users' tokens are signed with this key locally (an identity provider's authority in production); Yapit's own
+// services record usage with the service key.
+var authSigningKey = state.Secret("auth-signing-key", LocalState.NewApiKey);
+var usageServiceKey = state.Secret("usage-service-key", LocalState.NewApiKey);
 
 var stripeSetup = builder.AddProject<Projects.StripeSetup>("stripe-setup")
     .WithArgs("apply", "--env", stripe.CatalogEnvironment)
@@ -21,6 +25,8 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithStripe(stripe)
     .WithStripeWebhookSecret(stripe)
     .WithEnvironment("Admin__ApiKey", adminKey)
+    .WithEnvironment("Auth__SigningKey", authSigningKey)
+    .WithEnvironment("Auth__ServiceApiKey", usageServiceKey)
     .WaitForCompletion(stripeSetup);
 
 builder.AddProject<Projects.BillingWorker>("billing-worker")
