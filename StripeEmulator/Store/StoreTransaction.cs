@@ -11,6 +11,7 @@ namespace Yapit.StripeEmulator.Store;
 public sealed class StoreTransaction
 {
     private readonly StripeStore _store;
+    private bool _timeSet;
     private readonly Dictionary<(string Type, string Id), StoredObject?> _staged = [];
     private readonly List<(StoredObject Event, IReadOnlyList<string> EndpointIds)> _events = [];
 
@@ -43,14 +44,19 @@ public sealed class StoreTransaction
 
     public void UseClock(string? clockId)
     {
-        if (clockId is not null && Current(TestClockType, clockId) is { } clock)
+        // A clock advance has set the moment explicitly; the rules it runs must not reset it to the frozen time.
+        if (!_timeSet && clockId is not null && Current(TestClockType, clockId) is { } clock)
         {
             Now = DateTimeOffset.FromUnixTimeSeconds(clock.Data["frozen_time"]!.GetValue<long>());
         }
     }
 
     /// <summary>Moves this transaction to a moment (a clock advance runs each due piece of work at its own time).</summary>
-    public void SetTime(DateTimeOffset now) => Now = now;
+    public void SetTime(DateTimeOffset now)
+    {
+        Now = now;
+        _timeSet = true;
+    }
 
     /// <summary>A value kept with the store (operators' settings such as the dunning schedule); null when unset.</summary>
     public string? Setting(string name) => _store.SettingUnlocked(name);
