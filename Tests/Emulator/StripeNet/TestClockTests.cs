@@ -222,4 +222,24 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         Assert.Equal(("canceled", Start.AddMonths(1)), (second.Status, second.EndedAt));
         Assert.Single(await InvoicesAsync(stripe, atPeriodEnd)); // nothing billed for a period that never starts
     }
+
+    [Fact]
+    public async Task Every_field_of_a_test_clock_exists_in_the_StripeNet_model_and_advancing_names_its_target()
+    {
+        var stripe = emulator.StripeNet();
+        var clock = await stripe.ClockAsync(Start, _ct, "fields");
+        using var http = emulator.CreateHttpClient();
+
+        var advancing = await http.StripePostAsync($"/v1/test_helpers/test_clocks/{clock.Id}/advance", $"frozen_time={new DateTimeOffset(Start.AddDays(1)).ToUnixTimeSeconds()}");
+        var ready = await http.StripeGetAsync($"/v1/test_helpers/test_clocks/{clock.Id}");
+
+        Assert.Equal(new DateTimeOffset(Start.AddDays(1)).ToUnixTimeSeconds(), advancing.Body.GetProperty("status_details").GetProperty("advancing").GetProperty("target_frozen_time").GetInt64());
+        var names = typeof(Stripe.TestHelpers.TestClock).GetProperties()
+            .SelectMany(p => p.GetCustomAttributes(inherit: true))
+            .Select(a => a.GetType().GetProperty("PropertyName")?.GetValue(a) as string ?? (a.GetType().Name == "JsonPropertyNameAttribute" ? a.GetType().GetProperty("Name")?.GetValue(a) as string : null))
+            .OfType<string>().ToHashSet();
+        Assert.All(ready.Body.EnumerateObject(), p => Assert.Contains(p.Name, names));
+        Assert.Equal(["created", "deletes_after", "frozen_time", "id", "livemode", "name", "object", "status", "status_details"],
+            ready.Body.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
 }
