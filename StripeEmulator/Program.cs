@@ -16,6 +16,7 @@ var app = builder.Build();
 
 app.UseEmulatorPipeline();
 app.MapOperatorApi();
+app.MapBillingOperatorApi();
 app.MapStripeApi();
 
 // Bad settings or an unreadable state file stop the start here, with a message that names them.

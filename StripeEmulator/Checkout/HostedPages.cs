@@ -150,6 +150,7 @@ public static class HostedPages
     private static PaymentOutcome PayOpenInvoice(StoreTransaction tx, string id, string token)
     {
         var invoice = tx.Get(InvoiceEngine.Type, id);
+        tx.UseClockOf(invoice);
         if (invoice["status"]!.GetValue<string>() != "open")
         {
             throw StripeErrors.Invalid($"This invoice is {invoice["status"]}; only an open invoice can be paid.");
@@ -170,6 +171,7 @@ public static class HostedPages
     private static bool FinishAuthentication(StoreTransaction tx, string id, bool succeed)
     {
         var invoice = tx.Get(InvoiceEngine.Type, id);
+        tx.UseClockOf(invoice);
         var pending = tx.All(InvoiceEngine.InvoicePaymentType).FirstOrDefault(p => p.Data["invoice"]?.GetValue<string>() == id && p.Data["status"]?.GetValue<string>() == "open");
         var intent = pending?.Data["payment"]?["payment_intent"]?.GetValue<string>() is { } intentId ? tx.Find(PaymentIntents.Type, intentId) : null;
         if (invoice["status"]!.GetValue<string>() != "open" || intent?["status"]?.GetValue<string>() != "requires_action")

@@ -84,6 +84,11 @@ internal static class CustomerResource
     public static JsonObject Create(StoreTransaction tx, Params p)
     {
         var id = IdGenerator.New("cus", 14);
+        if (p.String("test_clock") is { } clockId)
+        {
+            tx.Get(StoreTransaction.TestClockType, clockId, "test_clock", 400);
+            tx.UseClock(clockId);
+        }
         var customer = new JsonObject
         {
             ["id"] = id,
@@ -134,6 +139,7 @@ internal static class CustomerResource
     public static JsonObject Update(StoreTransaction tx, string id, Params p)
     {
         var before = tx.Get(Type, id);
+        tx.UseClockOf(before);
         var after = (JsonObject)before.DeepClone();
         JsonObjects.Merge(after, p.Without("invoice_settings", "address").Values);
         if (p.Has("address"))
@@ -159,6 +165,7 @@ internal static class CustomerResource
     public static JsonObject Delete(StoreTransaction tx, string id)
     {
         var customer = tx.Get(Type, id);
+        tx.UseClockOf(customer);
         foreach (var subscription in tx.All(SubscriptionResource.Type).Where(s => s.Data["customer"]?.GetValue<string>() == id).ToList())
         {
             if (subscription.Data["status"]?.GetValue<string>() is not ("canceled" or "incomplete_expired"))

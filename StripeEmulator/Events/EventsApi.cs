@@ -42,7 +42,7 @@ public static class EventsApi
         {
             throw StripeErrors.ParametersExclusive("type", "types");
         }
-        return store.Read(tx => ListPage.Respond(tx, request, parameters, EventTypes.ObjectType, "/v1/events", e => IsRetained(e, tx.Now) && Matches(e, parameters)));
+        return store.Read(tx => ListPage.Respond(tx, request, parameters, EventTypes.ObjectType, "/v1/events", e => IsRetained(e, store.Time.GetUtcNow()) && Matches(e, parameters)));
     }
 
     private static bool IsRetained(StoredObject stripeEvent, DateTimeOffset now) =>

@@ -64,6 +64,7 @@ public static class EmulatorHostingExtensions
         services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<StatePersistence>();
         services.AddHostedService<ReadyBanner>();
+        services.AddHostedService<TestClocks.RealTimeBilling>();
         return builder;
     }
 

@@ -9,6 +9,7 @@ using Yapit.StripeEmulator.PaymentMethods;
 using Yapit.StripeEmulator.Resources;
 using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Subscriptions;
+using Yapit.StripeEmulator.TestClocks;
 
 namespace Yapit.StripeEmulator.Hosting;
 
@@ -29,6 +30,7 @@ public static class EmulatorResources
         InvoiceResource.PaymentsApi,
         PaymentIntents.Api,
         CheckoutSessionResource.Api,
+        TestClockResource.Api,
     ];
 
     /// <summary>Kinds of objects the store holds and renders that have no routes of their own.</summary>

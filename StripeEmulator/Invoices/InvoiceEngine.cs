@@ -247,7 +247,7 @@ internal static class InvoiceEngine
         }
         else
         {
-            invoice["next_payment_attempt"] = retriesAfterFailure && outcome != PaymentOutcome.RequiresAction ? tx.Now.AddDays(3).ToUnixTimeSeconds() : null;
+            invoice["next_payment_attempt"] = retriesAfterFailure && outcome != PaymentOutcome.RequiresAction ? Dunning.NextAttempt(tx, invoice) : null;
         }
         var existing = tx.All(InvoicePaymentType).FirstOrDefault(p => p.Data["payment"]?["payment_intent"]?.GetValue<string>() == intent["id"]!.GetValue<string>());
         if (existing is null)

@@ -101,6 +101,7 @@ internal static class InvoiceResource
     private static JsonObject Pay(Call c)
     {
         var before = c.Tx.Get(InvoiceEngine.Type, c.Id);
+        c.Tx.UseClockOf(before);
         var status = before["status"]!.GetValue<string>();
         if (status == "paid")
         {
@@ -160,6 +161,7 @@ internal static class InvoiceResource
     private static JsonObject Transition(StoreTransaction tx, string id, string from, string to, string stamp, string eventType)
     {
         var before = tx.Get(InvoiceEngine.Type, id);
+        tx.UseClockOf(before);
         if (before["status"]!.GetValue<string>() != from)
         {
             throw StripeErrors.Invalid($"You can only do this to an invoice that is {from}; this one is {before["status"]}.");
@@ -180,6 +182,7 @@ internal static class InvoiceResource
     private static JsonObject Finalize(Call c)
     {
         var before = c.Tx.Get(InvoiceEngine.Type, c.Id);
+        c.Tx.UseClockOf(before);
         if (before["status"]!.GetValue<string>() != "draft")
         {
             throw StripeErrors.Invalid($"This invoice is already finalized, you can't re-finalize a non-draft invoice.");
@@ -201,6 +204,7 @@ internal static class InvoiceResource
         var subscriptionId = c.Params.String("subscription")
             ?? throw StripeErrors.Invalid("The Stripe emulator previews changes of an existing subscription only: pass subscription.", "subscription");
         var subscription = c.Tx.Get(SubscriptionResource.Type, subscriptionId, "subscription", 400);
+        c.Tx.UseClockOf(subscription);
         if (c.Params.String("customer") is { } customer && customer != subscription["customer"]!.GetValue<string>())
         {
             throw StripeErrors.Invalid($"The subscription {subscriptionId} does not belong to the customer {customer}.", "customer");

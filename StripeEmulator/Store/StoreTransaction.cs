@@ -11,6 +11,7 @@ namespace Yapit.StripeEmulator.Store;
 public sealed class StoreTransaction
 {
     private readonly StripeStore _store;
+    private bool _timeSet;
     private readonly Dictionary<(string Type, string Id), StoredObject?> _staged = [];
     private readonly List<(StoredObject Event, IReadOnlyList<string> EndpointIds)> _events = [];
 
@@ -23,8 +24,44 @@ public sealed class StoreTransaction
 
     public RequestInfo Request { get; }
 
-    /// <summary>The store's clock when the transaction began; every object it creates carries this time.</summary>
-    public DateTimeOffset Now { get; }
+    /// <summary>
+    /// The time the transaction's objects and events carry: the store's clock when it began, or the frozen time of
+    /// the test clock the touched customer lives on (<see cref="UseClockOf"/>), or a moment a clock advance is at.
+    /// </summary>
+    public DateTimeOffset Now { get; private set; }
+
+    /// <summary>How many events this transaction has emitted so far (a clock advance logs which each step sent).</summary>
+    public int EmittedCount => _events.Count;
+
+    /// <summary>The types of the events emitted from position <paramref name="from"/> on.</summary>
+    public IEnumerable<string> EmittedTypesFrom(int from) => _events.Skip(from).Select(e => e.Event.Data["type"]!.GetValue<string>());
+
+    /// <summary>
+    /// Objects of a customer on a test clock take their times from the clock: call with the customer (or any object
+    /// carrying <c>test_clock</c>) before the rule reads <see cref="Now"/>.
+    /// </summary>
+    public void UseClockOf(JsonObject? owner) => UseClock(owner?["test_clock"]?.GetValue<string>());
+
+    public void UseClock(string? clockId)
+    {
+        // A clock advance has set the moment explicitly; the rules it runs must not reset it to the frozen time.
+        if (!_timeSet && clockId is not null && Current(TestClockType, clockId) is { } clock)
+        {
+            Now = DateTimeOffset.FromUnixTimeSeconds(clock.Data["frozen_time"]!.GetValue<long>());
+        }
+    }
+
+    /// <summary>Moves this transaction to a moment (a clock advance runs each due piece of work at its own time).</summary>
+    public void SetTime(DateTimeOffset now)
+    {
+        Now = now;
+        _timeSet = true;
+    }
+
+    /// <summary>A value kept with the store (operators' settings such as the dunning schedule); null when unset.</summary>
+    public string? Setting(string name) => _store.SettingUnlocked(name);
+
+    public const string TestClockType = "test_helpers.test_clock";
 
     public long NowUnix => Now.ToUnixTimeSeconds();
 

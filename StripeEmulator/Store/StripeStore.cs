@@ -85,12 +85,43 @@ public sealed class StripeStore
         }
     }
 
-    /// <summary>Empties the store: objects, events and pending deliveries. Settings (the listen secret) stay.</summary>
+    /// <summary>Sets (or with null removes) an operator's setting; <see cref="Reset"/> clears those named <c>reset.*</c>.</summary>
+    public void SetSetting(string name, string? value)
+    {
+        lock (_gate)
+        {
+            if (value is null)
+            {
+                _settings.Remove(name);
+            }
+            else
+            {
+                _settings[name] = value;
+            }
+            _changes.Writer.TryWrite(true);
+        }
+    }
+
+    public string? GetSetting(string name)
+    {
+        lock (_gate)
+        {
+            return SettingUnlocked(name);
+        }
+    }
+
+    internal string? SettingUnlocked(string name) => _settings.GetValueOrDefault(name);
+
+    /// <summary>Empties the store: objects, events, pending deliveries and operators' <c>reset.*</c> settings. The listen secret stays.</summary>
     public void Reset()
     {
         lock (_gate)
         {
             _objects.Clear();
+            foreach (var name in _settings.Keys.Where(k => k.StartsWith("reset.", StringComparison.Ordinal)).ToList())
+            {
+                _settings.Remove(name);
+            }
             Interlocked.Increment(ref _generation);
             _changes.Writer.TryWrite(true);
         }
@@ -149,7 +180,8 @@ public sealed class StripeStore
             var payload = JsonSerializer.SerializeToUtf8Bytes(stored.Data, StoreSnapshot.JsonOptions);
             _events.Writer.TryWrite(new EmittedEvent(stored.Id, stored.Data["type"]!.GetValue<string>(), payload, endpointIds, generation));
         }
-        PruneEvents(transaction.Now);
+        // Real time, not the transaction's: a test clock's far future must not prune real events.
+        PruneEvents(Time.GetUtcNow());
         _changes.Writer.TryWrite(true);
     }
 

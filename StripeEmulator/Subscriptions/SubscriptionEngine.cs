@@ -33,7 +33,8 @@ internal static class SubscriptionEngine
         JsonObject Metadata,
         IReadOnlyList<(JsonObject Coupon, string? PromotionCode)> Discounts,
         string? Description,
-        string? CheckoutSession = null);
+        string? CheckoutSession = null,
+        string MissingPaymentMethod = "create_invoice");
 
     // ---- create ----------------------------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ internal static class SubscriptionEngine
             ["test_clock"] = customer["test_clock"]?.DeepClone(),
             ["transfer_data"] = null,
             ["trial_end"] = trialEnd,
-            ["trial_settings"] = new JsonObject { ["end_behavior"] = new JsonObject { ["missing_payment_method"] = "create_invoice" } },
+            ["trial_settings"] = new JsonObject { ["end_behavior"] = new JsonObject { ["missing_payment_method"] = request.MissingPaymentMethod } },
             ["trial_start"] = trialEnd is null ? null : now,
         };
         var items = (JsonArray)subscription["items"]!["data"]!;
@@ -174,6 +175,7 @@ internal static class SubscriptionEngine
         {
             InvoiceEngine.Announce(tx, invoice, attempt);
         }
+        SubscriptionLifecycle.NoticeAtCreation(tx, subscription);
         return (subscription, invoice);
     }
 
@@ -195,6 +197,7 @@ internal static class SubscriptionEngine
     public static (JsonObject Subscription, JsonObject? Invoice) Update(StoreTransaction tx, string id, Params p, Change change, bool preview)
     {
         var before = tx.Get(SubscriptionResource.Type, id);
+        tx.UseClockOf(before);
         var after = (JsonObject)before.DeepClone();
         var status = before["status"]!.GetValue<string>();
         if (status is "canceled" or "incomplete_expired")
@@ -489,6 +492,7 @@ internal static class SubscriptionEngine
     public static JsonObject CancelNow(StoreTransaction tx, string id, bool invoiceNow, bool prorate, string reason, JsonObject? details = null)
     {
         var before = tx.Get(SubscriptionResource.Type, id);
+        tx.UseClockOf(before);
         if (before["status"]!.GetValue<string>() is "canceled" or "incomplete_expired")
         {
             throw StripeErrors.Invalid($"A canceled subscription can't be canceled again: {id}.");
@@ -708,13 +712,13 @@ internal static class SubscriptionEngine
         return invoiceItem;
     }
 
-    private static IEnumerable<JsonObject> PendingItems(StoreTransaction tx, string subscriptionId) =>
+    internal static IEnumerable<JsonObject> PendingItems(StoreTransaction tx, string subscriptionId) =>
         tx.All(InvoiceItemType)
             .Where(ii => ii.Data["invoice"] is null && ii.Data["parent"]?["subscription_details"]?["subscription"]?.GetValue<string>() == subscriptionId)
             .OrderBy(ii => ii.Sequence)
             .Select(ii => (JsonObject)ii.Data.DeepClone());
 
-    private static JsonObject LineFromInvoiceItem(JsonObject invoice, JsonObject subscription, JsonObject invoiceItem, Dictionary<string, JsonObject> old)
+    internal static JsonObject LineFromInvoiceItem(JsonObject invoice, JsonObject subscription, JsonObject invoiceItem, Dictionary<string, JsonObject> old)
     {
         var itemId = invoiceItem["parent"]!["subscription_details"]!["subscription_item"]!.GetValue<string>();
         var item = ((JsonArray)subscription["items"]!["data"]!).Select(n => (JsonObject)n!).FirstOrDefault(i => i["id"]!.GetValue<string>() == itemId)
@@ -750,7 +754,7 @@ internal static class SubscriptionEngine
         item["quantity"]!.GetValue<long>() == 1 ? ProductName(tx, item) : $"{item["quantity"]} × {ProductName(tx, item)}";
 
     /// <summary>"1 × Yapit Plus (at $9.00 / month)", as Stripe describes a period's line.</summary>
-    private static string PeriodDescription(StoreTransaction tx, JsonObject item)
+    internal static string PeriodDescription(StoreTransaction tx, JsonObject item)
     {
         var price = (JsonObject)item["price"]!;
         var count = price["recurring"]!["interval_count"]!.GetValue<long>();

@@ -21,6 +21,7 @@ internal static class SubscriptionResource
         Type = Type,
         Noun = "subscription",
         EventPrefix = "customer.subscription",
+        Hidden = [SubscriptionLifecycle.TrialWillEndSentField],
         Expandable = new Dictionary<string, string>
         {
             ["customer"] = CustomerResource.Type,
@@ -181,6 +182,7 @@ internal static class SubscriptionResource
     public static JsonObject Create(StoreTransaction tx, Params p)
     {
         var customer = tx.Get(CustomerResource.Type, p.String("customer")!, "customer", 400);
+        tx.UseClockOf(customer);
         var customerId = customer["id"]!.GetValue<string>();
         var items = p.Array("items")!;
         if (items.Count == 0)
@@ -227,7 +229,8 @@ internal static class SubscriptionResource
             cancelAt,
             JsonObjects.NewMetadata(p["metadata"]),
             Discounts.Resolve(tx, p.Array("discounts"), customerId),
-            p.String("description")));
+            p.String("description"),
+            MissingPaymentMethod: p.Object("trial_settings")?.Object("end_behavior")?.String("missing_payment_method") ?? "create_invoice"));
         return subscription;
     }
 
@@ -264,6 +267,7 @@ internal static class SubscriptionResource
     private static JsonObject Resume(StoreTransaction tx, string id)
     {
         var before = tx.Get(Type, id);
+        tx.UseClockOf(before);
         if (before["status"]!.GetValue<string>() != "paused")
         {
             throw StripeErrors.Invalid($"Subscription {id} is not paused; only a paused subscription can be resumed.");
