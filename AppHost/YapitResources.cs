@@ -187,7 +187,7 @@ public static partial class YapitResources
                   gateway      {gateway.GetEndpoint("http").Url}
                   admin API    Authorization: Bearer <admin-api-key from {state.ParametersPath}>
                   usage API    Authorization: Bearer <usage-service-key from the same file>
-                  a user token dotnet run --project Gateway -- token --sub user_1
+                  a user token dotnet run --project Gateway --no-launch-profile -- token --sub user_1
                   local state  {state.Directory} (start with --fresh to begin from nothing)
                 Ctrl+C stops everything.
 
