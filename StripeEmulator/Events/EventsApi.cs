@@ -46,7 +46,7 @@ public static class EventsApi
     }
 
     private static bool IsRetained(StoredObject stripeEvent, DateTimeOffset now) =>
-        stripeEvent.Created >= (now - StripeStore.EventRetention).ToUnixTimeSeconds();
+        stripeEvent.RetainedFrom >= (now - StripeStore.EventRetention).ToUnixTimeSeconds();
 
     private static bool Matches(StoredObject stripeEvent, Params filters)
     {

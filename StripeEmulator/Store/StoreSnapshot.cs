@@ -21,4 +21,4 @@ public sealed class StoreSnapshot
     public List<StoredSnapshotObject> Objects { get; init; } = [];
 }
 
-public sealed record StoredSnapshotObject(string Type, string Id, long Sequence, JsonObject Data);
+public sealed record StoredSnapshotObject(string Type, string Id, long Sequence, JsonObject Data, long? Recorded = null);

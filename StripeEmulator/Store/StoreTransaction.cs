@@ -20,7 +20,11 @@ public sealed class StoreTransaction
         _store = store;
         Request = request;
         Now = now;
+        StartedAt = now;
     }
+
+    /// <summary>The store's time when the transaction began, whatever clock its objects follow.</summary>
+    public DateTimeOffset StartedAt { get; }
 
     public RequestInfo Request { get; }
 
@@ -161,6 +165,8 @@ public sealed class StoreTransaction
             ["type"] = eventType,
         };
         Insert(stripeEvent);
+        var key = (EventTypes.ObjectType, stripeEvent["id"]!.GetValue<string>());
+        _staged[key] = _staged[key]! with { Recorded = StartedAt.ToUnixTimeSeconds() };
         _events.Add((Current(EventTypes.ObjectType, stripeEvent["id"]!.GetValue<string>())!, endpoints));
         return stripeEvent;
     }

@@ -11,6 +11,16 @@ public sealed record StoredObject(string Type, string Id, long Sequence, JsonObj
 {
     public long Created => Data["created"]?.GetValue<long>() ?? 0;
 
+    /// <summary>
+    /// For events: when the store recorded it, in the store's own time. An event of a customer on a test clock is
+    /// <see cref="Created"/> at the clock's time, which may be months back; it is kept for the retention window from
+    /// when it really happened, as Stripe keeps it.
+    /// </summary>
+    public long? Recorded { get; init; }
+
+    /// <summary>The time the event retention window counts from.</summary>
+    public long RetainedFrom => Math.Max(Created, Recorded ?? 0);
+
     /// <summary>Newest first, as Stripe lists: by creation time, then by the order of creation.</summary>
     public static int NewestFirst(StoredObject a, StoredObject b)
     {

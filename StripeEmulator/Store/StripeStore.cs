@@ -139,7 +139,7 @@ public sealed class StripeStore
                 Settings = new Dictionary<string, string>(_settings, StringComparer.Ordinal),
                 Objects = [.. _objects.Values.SelectMany(byId => byId.Values)
                     .OrderBy(o => o.Sequence)
-                    .Select(o => new StoredSnapshotObject(o.Type, o.Id, o.Sequence, o.Data))],
+                    .Select(o => new StoredSnapshotObject(o.Type, o.Id, o.Sequence, o.Data, o.Recorded))],
             };
             return JsonSerializer.SerializeToUtf8Bytes(snapshot, StoreSnapshot.JsonOptions);
         }
@@ -194,7 +194,7 @@ public sealed class StripeStore
         }
         _lastPrune = now;
         var cutoff = (now - EventRetention).ToUnixTimeSeconds();
-        foreach (var expired in events.Values.Where(e => e.Created < cutoff).Select(e => e.Id).ToList())
+        foreach (var expired in events.Values.Where(e => e.RetainedFrom < cutoff).Select(e => e.Id).ToList())
         {
             events.Remove(expired);
         }
@@ -218,7 +218,7 @@ public sealed class StripeStore
                 byId = _objects[stored.Type] = new Dictionary<string, StoredObject>(StringComparer.Ordinal);
             }
             // A deep copy materialises the parsed JSON, so later concurrent reads never race on lazy parsing.
-            byId[stored.Id] = new StoredObject(stored.Type, stored.Id, stored.Sequence, (JsonObject)stored.Data.DeepClone());
+            byId[stored.Id] = new StoredObject(stored.Type, stored.Id, stored.Sequence, (JsonObject)stored.Data.DeepClone()) { Recorded = stored.Recorded };
             _sequence = Math.Max(_sequence, stored.Sequence);
         }
     }

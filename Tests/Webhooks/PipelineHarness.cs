@@ -39,7 +39,8 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     /// <param name="forward">False leaves the emulator without a forward-to URL: events are never delivered.</param>
     public static async Task<PipelineHarness> StartAsync(PostgresServerFixture postgres, StripeEmulatorSettings? emulator = null,
-        bool forward = true, IReadOnlyDictionary<string, string?>? otel = null, IReadOnlyDictionary<string, string?>? workerSettings = null)
+        bool forward = true, IReadOnlyDictionary<string, string?>? otel = null, IReadOnlyDictionary<string, string?>? workerSettings = null,
+        IReadOnlyDictionary<string, string?>? gatewaySettings = null)
     {
         var stripe = await StripeEmulatorFixture.StartAsync(emulator ?? new StripeEmulatorSettings());
         // Migrated first, so the gateway can store what the catalog's first apply emits.
@@ -59,7 +60,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         {
             ["Stripe:WebhookSecrets:0"] = stripe.WebhookSecret,
             ["OTEL_SERVICE_NAME"] = "gateway",
-        }).Start();
+        }.Concat(gatewaySettings ?? new Dictionary<string, string?>()).ToDictionary()).Start();
         var worker = new ServiceFactory<Yapit.BillingWorker.TestingEntryPoint>(new Dictionary<string, string?>(common)
         {
             ["Inbox:PollInterval"] = "00:00:00.200",

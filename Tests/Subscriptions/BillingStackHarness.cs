@@ -1,0 +1,135 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Stripe;
+using Stripe.TestHelpers;
+using Yapit.Billing.Inbox;
+using Yapit.Billing.Subscriptions;
+using Yapit.Gateway.Auth;
+using Yapit.Tests.Emulator.StripeNet;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Webhooks;
+
+namespace Yapit.Tests.Subscriptions;
+
+/// <summary>
+/// The billing product end to end in one process: the emulator (Stripe, with test clocks) forwarding to the gateway,
+/// the worker turning events into entitlements, the catalog applied by stripe-setup, and users calling the gateway
+/// with their own JWTs. Scenario tests drive it as the frontend, Yapit's services and Stripe's clock would.
+/// </summary>
+public sealed class BillingStackHarness : IAsyncDisposable
+{
+    public static readonly AuthOptions Auth = new() { Issuer = "yapit-test", Audience = "yapit-billing", SigningKey = "stack-signing-key-0123456789abcdefghijklmnop" };
+    public const string ServiceKey = "stack-service-key-0123456789abcdef";
+
+    private readonly List<HttpClient> _clients = [];
+
+    private BillingStackHarness(PipelineHarness pipeline)
+    {
+        Pipeline = pipeline;
+        Stripe = pipeline.Stripe.StripeNet();
+        Subscriptions = new SubscriptionStore(pipeline.Database);
+    }
+
+    public PipelineHarness Pipeline { get; }
+
+    /// <summary>Stripe.net against the emulator, for what a test does "directly in Stripe".</summary>
+    public StripeClient Stripe { get; }
+
+    public SubscriptionStore Subscriptions { get; }
+
+    /// <param name="settings">Extra settings for both gateway and worker, e.g. <c>Billing:DowngradePolicy</c>.</param>
+    /// <param name="chaosRate">The emulator duplicates and delays this share of deliveries (0 is clean delivery).</param>
+    public static async Task<BillingStackHarness> StartAsync(PostgresServerFixture postgres, IReadOnlyDictionary<string, string?>? settings = null, double chaosRate = 0)
+    {
+        var shared = new Dictionary<string, string?>
+        {
+            ["Auth:Issuer"] = Auth.Issuer,
+            ["Auth:Audience"] = Auth.Audience,
+            ["Auth:SigningKey"] = Auth.SigningKey,
+            ["Auth:ServiceApiKey"] = ServiceKey,
+            ["Billing:AppOrigin"] = "http://app.yapit.test",
+            // Checkout can race the subscription's events; tests need not wait the production two minutes for a link.
+            ["Billing:LinkWait"] = "00:00:05",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            shared[key] = value;
+        }
+        var pipeline = await PipelineHarness.StartAsync(postgres, new StripeEmulatorSettings { ChaosRate = chaosRate }, workerSettings: shared, gatewaySettings: shared);
+        return new BillingStackHarness(pipeline);
+    }
+
+    /// <summary>A client of the gateway signed in as <paramref name="userId"/> (the frontend's calls).</summary>
+    public HttpClient User(string userId) => Client(DevTokens.Issue(Auth, userId, null, TimeSpan.FromHours(1)));
+
+    /// <summary>A client of the gateway with Yapit's service key (usage records and checks).</summary>
+    public HttpClient Service() => Client(ServiceKey);
+
+    private HttpClient Client(string bearer)
+    {
+        var client = Pipeline.Gateway.CreateRealClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        _clients.Add(client);
+        return client;
+    }
+
+    public static string NewUserId() => "user_" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>
+    /// A test clock frozen at <paramref name="start"/> and a Stripe customer on it (with <paramref name="card"/> as its
+    /// default payment method, or none), linked to the user as their customer: the gateway reuses it for checkout, so
+    /// everything the user buys then lives on the clock.
+    /// </summary>
+    public async Task<(TestClock Clock, Customer Customer)> ClockCustomerAsync(string userId, DateTime start, string? card = "pm_card_visa", CancellationToken ct = default)
+    {
+        var clock = await Stripe.ClockAsync(start, ct, name: userId);
+        var customer = await Stripe.ClockCustomerAsync(clock, card, ct);
+        await Subscriptions.LinkCustomerAsync(userId, customer.Id, new ChangeReason("test setup"), ct);
+        return (clock, customer);
+    }
+
+    /// <summary>Advances the clock, waits until it is ready and every event so far has been processed by the worker.</summary>
+    public async Task<TestClock> AdvanceAsync(TestClock clock, DateTime to, CancellationToken ct = default)
+    {
+        var ready = await Stripe.AdvanceAsync(clock, to, ct);
+        await SettleAsync(ct);
+        return ready;
+    }
+
+    /// <summary>Waits until every event the emulator has created so far is in the inbox and processed (done or ignored).</summary>
+    public async Task SettleAsync(CancellationToken ct = default, TimeSpan? timeout = null)
+    {
+        var expected = (await StripeNetHarness.EventsAsync(Stripe, ct)).Select(e => e.Id).ToHashSet();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var inbox = await Pipeline.Inbox.ListAsync(null, null, 10_000, ct);
+            var settled = inbox.Where(e => e.Status is InboxStatus.Done or InboxStatus.Ignored).Select(e => e.Id).ToHashSet();
+            if (expected.IsSubsetOf(settled))
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                var missing = expected.Except(settled).Take(10);
+                var stuck = inbox.Where(e => e.Status is not (InboxStatus.Done or InboxStatus.Ignored)).Select(e => $"{e.Type} {e.Status} {e.LastError}");
+                throw new TimeoutException($"Not settled: missing or unprocessed {string.Join(", ", missing)}; not done: {string.Join("; ", stuck)}");
+            }
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>What the gateway tells the user about their subscription (<c>GET /v1/billing/subscription</c>).</summary>
+    public async Task<JsonElement> SubscriptionAsync(string userId, CancellationToken ct = default) =>
+        await User(userId).GetFromJsonAsync<JsonElement>("/v1/billing/subscription", ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+        await Pipeline.DisposeAsync();
+    }
+}
