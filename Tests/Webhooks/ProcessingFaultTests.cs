@@ -68,68 +68,21 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
         }
     }
 
-    private async Task<(ServiceFactory<Yapit.BillingWorker.TestingEntryPoint> Worker, InboxStore Inbox, NpgsqlDataSource Db)> StartWorkerAsync(string lease = "00:01:00")
-    {
-        var connectionString = await postgres.CreateDatabaseAsync("faults");
-        var worker = new ServiceFactory<Yapit.BillingWorker.TestingEntryPoint>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:billingdb"] = connectionString,
-            ["Stripe:SecretKey"] = "sk_test_worker",
-            ["Backfill:Enabled"] = "false",
-            ["Inbox:PollInterval"] = "00:00:00.100",
-            ["Inbox:Lease"] = lease,
-            ["Inbox:BaseRetryDelay"] = "00:00:00.050",
-            ["Inbox:MaxRetryDelay"] = "00:00:00.100",
-            ["Inbox:MaxAttempts"] = "5",
-        }, services =>
-        {
-            services.AddSingleton(new EventHandlerRegistry()
-                .Map<SlowHandler>("test.slow")
-                .Map<PermanentHandler>("test.permanent")
-                .Map<CountingHandler>("test.count"));
-            services.AddScoped<SlowHandler>();
-            services.AddScoped<PermanentHandler>();
-            services.AddScoped<CountingHandler>();
-        }).Start();
-        var db = NpgsqlDataSource.Create(connectionString);
-        return (worker, new InboxStore(db), db);
-    }
-
-    private static IncomingEvent Event(string type, string? payload = null)
-    {
-        var id = SignedEvents.NewId();
-        return new IncomingEvent(id, type, "2026-10-28.endive", false, DateTimeOffset.UtcNow, $"price_{id}", "price",
-            payload ?? System.Text.Encoding.UTF8.GetString(SignedEvents.Body(id, type, objectId: $"price_{id}")), null, null);
-    }
-
-    private static async Task<InboxEntry> WaitForStatusAsync(InboxStore inbox, string eventId, string status, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        InboxEntry? entry = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            entry = (await inbox.ListAsync(null, null, 500, CancellationToken.None)).FirstOrDefault(e => e.Id == eventId);
-            if (entry?.Status == status)
-            {
-                return entry;
-            }
-            await Task.Delay(50, CancellationToken.None);
-        }
-        throw new TimeoutException($"{eventId} is {entry?.Status ?? "missing"} after {timeout.TotalSeconds} s, not {status} (attempts {entry?.Attempts}, last error: {entry?.LastError})");
-    }
+    private static readonly EventHandlerRegistry Handlers = new EventHandlerRegistry()
+        .Map<SlowHandler>("test.slow")
+        .Map<PermanentHandler>("test.permanent")
+        .Map<CountingHandler>("test.count");
 
     [Fact]
     public async Task A_run_longer_than_the_lease_keeps_its_claim_and_runs_once()
     {
         // Issue 13, defect 4: a one-second lease and a 3.5 s run (a stalled Stripe call). The lease used to expire
         // mid-run; the same worker claimed the row again and both runs completed.
-        var (worker, inbox, db) = await StartWorkerAsync(lease: "00:00:01");
-        await using var _ = worker;
-        await using var __ = db;
-        var e = Event("test.slow");
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "faults", Handlers, new Dictionary<string, string> { ["Lease"] = "00:00:01" });
+        var e = TestHandlerWorker.Event("test.slow");
 
-        await inbox.InsertAsync(e, TestContext.Current.CancellationToken);
-        var done = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(20));
+        await w.Inbox.InsertAsync(e, TestContext.Current.CancellationToken);
+        var done = await w.WaitForStatusAsync(e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(20));
 
         Assert.Equal(1, SlowHandler.Runs[e.EventId]);
         Assert.Equal(1, done.Attempts);
@@ -139,13 +92,11 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
     [Fact]
     public async Task A_payload_that_cannot_be_read_as_an_event_is_a_dead_letter_at_once_with_the_reason()
     {
-        var (worker, inbox, db) = await StartWorkerAsync();
-        await using var _ = worker;
-        await using var __ = db;
-        var e = Event("test.count", payload: """{"id":"evt_unreadable","type":"test.count","created":1,"data":"not an object"}""");
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "faults", Handlers);
+        var e = TestHandlerWorker.Event("test.count", payload: """{"id":"evt_unreadable","type":"test.count","created":1,"data":"not an object"}""");
 
-        await inbox.InsertAsync(e, TestContext.Current.CancellationToken);
-        var dead = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
+        await w.Inbox.InsertAsync(e, TestContext.Current.CancellationToken);
+        var dead = await w.WaitForStatusAsync(e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
 
         Assert.Equal(1, dead.Attempts);
         Assert.Contains("cannot be read as a Stripe event", dead.LastError);
@@ -155,13 +106,11 @@ public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
     [Fact]
     public async Task A_permanent_failure_is_a_dead_letter_at_once_with_the_reason()
     {
-        var (worker, inbox, db) = await StartWorkerAsync();
-        await using var _ = worker;
-        await using var __ = db;
-        var e = Event("test.permanent");
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "faults", Handlers);
+        var e = TestHandlerWorker.Event("test.permanent");
 
-        await inbox.InsertAsync(e, TestContext.Current.CancellationToken);
-        var dead = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
+        await w.Inbox.InsertAsync(e, TestContext.Current.CancellationToken);
+        var dead = await w.WaitForStatusAsync(e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
 
         Assert.Equal(1, dead.Attempts);
         Assert.Equal(1, PermanentHandler.Runs[e.EventId]);

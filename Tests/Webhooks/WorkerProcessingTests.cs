@@ -49,66 +49,19 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
         }
     }
 
-    private async Task<(ServiceFactory<Yapit.BillingWorker.TestingEntryPoint> Worker, InboxStore Inbox, NpgsqlDataSource Db)> StartWorkerAsync(string pollInterval = "00:00:00.200")
-    {
-        var connectionString = await postgres.CreateDatabaseAsync("worker");
-        var worker = new ServiceFactory<Yapit.BillingWorker.TestingEntryPoint>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:billingdb"] = connectionString,
-            ["Stripe:SecretKey"] = "sk_test_worker",
-            ["Backfill:Enabled"] = "false",
-            ["Inbox:PollInterval"] = pollInterval,
-            ["Inbox:BaseRetryDelay"] = "00:00:00.050",
-            ["Inbox:MaxRetryDelay"] = "00:00:00.200",
-            ["Inbox:MaxAttempts"] = "5",
-        }, services =>
-        {
-            services.AddSingleton(new EventHandlerRegistry()
-                .Map<FlakyHandler>("test.flaky")
-                .Map<BrokenHandler>("test.broken")
-                .Map<CountingHandler>("test.count", "test.family.*"));
-            services.AddScoped<FlakyHandler>();
-            services.AddScoped<BrokenHandler>();
-            services.AddScoped<CountingHandler>();
-        }).Start();
-        var db = NpgsqlDataSource.Create(connectionString);
-        return (worker, new InboxStore(db), db);
-    }
-
-    private static IncomingEvent Event(string type, string? objectId = null)
-    {
-        var id = SignedEvents.NewId();
-        var body = SignedEvents.Body(id, type, objectId: objectId ?? $"price_{id}");
-        return new IncomingEvent(id, type, "2026-10-28.endive", false, DateTimeOffset.UtcNow, objectId ?? $"price_{id}", "price",
-            System.Text.Encoding.UTF8.GetString(body), null, null);
-    }
-
-    private static async Task<InboxEntry> WaitForStatusAsync(InboxStore inbox, string eventId, string status, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        InboxEntry? entry = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            entry = (await inbox.ListAsync(null, null, 500, CancellationToken.None)).FirstOrDefault(e => e.Id == eventId);
-            if (entry?.Status == status)
-            {
-                return entry;
-            }
-            await Task.Delay(50, CancellationToken.None);
-        }
-        throw new TimeoutException($"{eventId} is {entry?.Status ?? "missing"} after {timeout.TotalSeconds} s, not {status} (last error: {entry?.LastError})");
-    }
+    private static readonly EventHandlerRegistry Handlers = new EventHandlerRegistry()
+        .Map<FlakyHandler>("test.flaky")
+        .Map<BrokenHandler>("test.broken")
+        .Map<CountingHandler>("test.count", "test.family.*");
 
     [Fact]
     public async Task A_handler_failing_three_times_then_succeeding_ends_done_after_four_attempts()
     {
-        var (worker, inbox, db) = await StartWorkerAsync();
-        await using var _ = worker;
-        await using var __ = db;
-        var e = Event("test.flaky");
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "worker", Handlers);
+        var e = TestHandlerWorker.Event("test.flaky");
 
-        await inbox.InsertAsync(e, TestContext.Current.CancellationToken);
-        var done = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(15));
+        await w.Inbox.InsertAsync(e, TestContext.Current.CancellationToken);
+        var done = await w.WaitForStatusAsync(e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(15));
 
         Assert.Equal(4, done.Attempts);
         Assert.Equal(4, FlakyHandler.Attempts[e.EventId]);
@@ -118,22 +71,20 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
     [Fact]
     public async Task An_event_that_keeps_failing_becomes_a_dead_letter_degrades_health_and_can_be_replayed()
     {
-        var (worker, inbox, db) = await StartWorkerAsync();
-        await using var _ = worker;
-        await using var __ = db;
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "worker", Handlers);
         var ct = TestContext.Current.CancellationToken;
-        var e = Event("test.broken");
-        using var client = worker.CreateRealClient();
+        var e = TestHandlerWorker.Event("test.broken");
+        using var client = w.Worker.CreateRealClient();
 
-        await inbox.InsertAsync(e, ct);
-        var dead = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
+        await w.Inbox.InsertAsync(e, ct);
+        var dead = await w.WaitForStatusAsync(e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
         Assert.Equal(5, dead.Attempts);
         Assert.Contains("the handler has a bug", dead.LastError);
         Assert.Equal("Degraded", await client.GetStringAsync("/health", ct));
 
         BrokenHandler.Broken = false; // the fix is deployed
-        Assert.True((await inbox.ReplayAsync(e.EventId, ct)).Replayed);
-        await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(15));
+        Assert.True((await w.Inbox.ReplayAsync(e.EventId, ct)).Replayed);
+        await w.WaitForStatusAsync(e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(15));
 
         Assert.Equal(1, BrokenHandler.Handled[e.EventId]);
         Assert.Equal("Healthy", await client.GetStringAsync("/health", ct));
@@ -142,32 +93,28 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
     [Fact]
     public async Task Types_without_a_handler_are_ignored_and_families_match_by_prefix()
     {
-        var (worker, inbox, db) = await StartWorkerAsync();
-        await using var _ = worker;
-        await using var __ = db;
-        var unknown = Event("customer.tax_id.created");
-        var family = Event("test.family.member");
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "worker", Handlers);
+        var unknown = TestHandlerWorker.Event("customer.tax_id.created");
+        var family = TestHandlerWorker.Event("test.family.member");
 
-        await inbox.InsertAsync(unknown, TestContext.Current.CancellationToken);
-        await inbox.InsertAsync(family, TestContext.Current.CancellationToken);
+        await w.Inbox.InsertAsync(unknown, TestContext.Current.CancellationToken);
+        await w.Inbox.InsertAsync(family, TestContext.Current.CancellationToken);
 
-        await WaitForStatusAsync(inbox, unknown.EventId, InboxStatus.Ignored, TimeSpan.FromSeconds(10));
-        await WaitForStatusAsync(inbox, family.EventId, InboxStatus.Done, TimeSpan.FromSeconds(10));
+        await w.WaitForStatusAsync(unknown.EventId, InboxStatus.Ignored, TimeSpan.FromSeconds(10));
+        await w.WaitForStatusAsync(family.EventId, InboxStatus.Done, TimeSpan.FromSeconds(10));
         Assert.Equal(1, CountingHandler.Handled[family.EventId]);
     }
 
     [Fact]
     public async Task A_notification_wakes_the_worker_long_before_its_next_poll()
     {
-        var (worker, inbox, db) = await StartWorkerAsync(pollInterval: "00:01:00");
-        await using var _ = worker;
-        await using var __ = db;
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "worker", Handlers, new Dictionary<string, string> { ["PollInterval"] = "00:01:00" });
         await Task.Delay(500, TestContext.Current.CancellationToken); // the listener is connected
-        var e = Event("test.count");
+        var e = TestHandlerWorker.Event("test.count");
 
         var started = DateTime.UtcNow;
-        await inbox.InsertAsync(e, TestContext.Current.CancellationToken);
-        await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(30));
+        await w.Inbox.InsertAsync(e, TestContext.Current.CancellationToken);
+        await w.WaitForStatusAsync(e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(30));
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "processed by notification, not by the one-minute poll");
     }
@@ -175,13 +122,11 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
     [Fact]
     public async Task Events_a_crashed_worker_held_are_processed_by_another_after_the_lease()
     {
-        var (worker, inbox, db) = await StartWorkerAsync();
-        await using var _ = worker;
-        await using var __ = db;
+        await using var w = await TestHandlerWorker.StartAsync(postgres, "worker", Handlers);
         var ct = TestContext.Current.CancellationToken;
-        var e = Event("test.count");
+        var e = TestHandlerWorker.Event("test.count");
         // Another worker claimed the event (one attempt, a one-second lease) and died without finishing it.
-        await using (var stalled = db.CreateCommand("""
+        await using (var stalled = w.Db.CreateCommand("""
             INSERT INTO billing.webhook_inbox (event_id, event_type, livemode, stripe_created, object_id, payload, status, locked_by, locked_until, attempts)
             VALUES ($1, $2, false, now(), $3, $4::json, 'processing', 'crashed-worker', now() + interval '1 second', 1)
             """))
@@ -194,7 +139,7 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
         }
         Assert.False(CountingHandler.Handled.ContainsKey(e.EventId));
 
-        var done = await WaitForStatusAsync(inbox, e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(15));
+        var done = await w.WaitForStatusAsync(e.EventId, InboxStatus.Done, TimeSpan.FromSeconds(15));
 
         Assert.Equal(2, done.Attempts);
         Assert.Equal(1, CountingHandler.Handled[e.EventId]);
