@@ -135,6 +135,10 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
         var check = Check(account, catalog, meter, amount, reserved.GetValueOrDefault(meterName));
         UsageTelemetry.Checks.Add(1, new("meter", meterName), new("outcome", check.Allowed ? "allowed" : "refused"));
         activity?.SetTag("yapit.usage.allowed", check.Allowed);
+        if (!check.Allowed)
+        {
+            UsageTelemetry.Refused(meterName, "check", activity);
+        }
         return check;
     }
 
@@ -155,6 +159,7 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
             var check = Check(session.Account, catalog, meter, amount, reserved);
             if (!check.Allowed)
             {
+                UsageTelemetry.Refused(meterName, "reserve", activity);
                 throw new UsageLimitExceededException(check);
             }
             var expiresAt = time.GetUtcNow() + ttl;
