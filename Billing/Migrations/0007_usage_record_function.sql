@@ -9,6 +9,12 @@
 --
 -- o_outcome: 'applied' (the o_* columns are the new record), 'existing' (the key was applied before: the o_* columns
 -- are that first record, nothing changed) or 'slow' (nothing done, nothing locked after return: use the C# path).
+-- A record's meter was checked against the catalog by the ledger before it gets here, and stripe-setup never deletes
+-- a meter. The foreign key's check took a FOR KEY SHARE lock on the meter's one row in every record's transaction,
+-- so concurrent records of one meter all locked the same row (a multixact each time): 10% of the records' rate
+-- in a pgbench run of this function (bench/README.md).
+ALTER TABLE billing.usage_records DROP CONSTRAINT usage_records_meter_fkey;
+
 CREATE FUNCTION billing.usage_record(
     p_key text, p_user text, p_meter text, p_amount bigint, p_reference text, p_now timestamptz,
     p_waterfall boolean, p_tiers text[], p_limits bigint[],
