@@ -29,6 +29,9 @@ public static class BillingDatabase
             settings => settings.DisableHealthChecks = true, // BillingDatabaseHealthCheck also checks the schema version
             dataSource => Configure(dataSource, connectionString));
         builder.Services.AddHealthChecks().AddCheck<BillingDatabaseHealthCheck>(ConnectionName);
+        // The usage ledger (the gateway's hot path, the worker's renewals and packs) leaves no session state, so its
+        // connections skip Npgsql's reset on reuse: that reset was a second server transaction per record (bench/README.md).
+        builder.AddBillingDataSource(Usage.UsageLedger.DataSourceKey, purpose: "usage ledger", statelessSessions: true);
         return builder;
     }
 

@@ -15,7 +15,7 @@ public static class SubscriptionServices
         services.TryAddSingleton<PlanCatalogReader>();
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<MeterCatalogSource>();
-        services.TryAddSingleton<UsageLedger>();
+        services.TryAddSingleton(UsageLedger.Create);
         services.TryAddSingleton<SubscriptionSync>();
         return services;
     }

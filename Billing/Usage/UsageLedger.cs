@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,6 +13,18 @@ namespace Yapit.Billing.Usage;
 /// </summary>
 public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource catalogs, TimeProvider time)
 {
+    /// <summary>
+    /// The key of the ledger's own pool (registered by <see cref="Data.BillingDatabase.AddBillingDatabase"/>): its
+    /// statements leave no session state, so its connections skip the reset on reuse. Without it, the default pool.
+    /// </summary>
+    public const string DataSourceKey = "usage-ledger";
+
+    /// <summary>The ledger on its own pool when the host registered one (<see cref="DataSourceKey"/>), else on the default one.</summary>
+    public static UsageLedger Create(IServiceProvider services) => new(
+        services.GetKeyedService<NpgsqlDataSource>(DataSourceKey) ?? services.GetRequiredService<NpgsqlDataSource>(),
+        services.GetRequiredService<MeterCatalogSource>(),
+        services.GetRequiredService<TimeProvider>());
+
     public static readonly TimeSpan DefaultReservationLifetime = TimeSpan.FromHours(1);
     public static readonly TimeSpan MaxReservationLifetime = TimeSpan.FromHours(48);
 
@@ -23,27 +36,17 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
         using var activity = StartActivity("usage record", request.UserId, request.Meter);
         try
         {
-            var result = await InLockedAccountAsync(request.UserId, request.IdempotencyKey, async (session, existing) =>
+            // Postgres keeps microseconds: the first answer and every replay show the same time.
+            var now = time.GetUtcNow();
+            var recordedAt = now.AddTicks(-(now.Ticks % 10));
+            var (outcome, fast) = await RecordInOneTripAsync(request, meter, catalog, recordedAt, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("yapit.usage.path", outcome == FastOutcome.Slow ? "locked session" : "one round trip");
+            var result = outcome switch
             {
-                if (existing is not null)
-                {
-                    return SameRecord(existing, request) ? existing with { Replayed = true } : throw new IdempotencyKeyReusedException(request.IdempotencyKey);
-                }
-                var account = session.Account;
-                var (balance, breakdown) = MeterRules.Consume(meter.Kind, catalog.Limit(account.Tier, meter.Name), account.Balance(meter.Name), request.Amount);
-                account.SetBalance(meter.Name, balance);
-                // Postgres keeps microseconds: the first answer and every replay show the same time.
-                var now = time.GetUtcNow();
-                var recordedAt = now.AddTicks(-(now.Ticks % 10));
-                session.Add("""
-                    INSERT INTO billing.usage_records
-                        (idempotency_key, user_id, meter, amount, reference, period_start, from_allowance, from_rollover, from_purchased, to_debt, recorded_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                    """,
-                    request.IdempotencyKey, request.UserId, request.Meter, request.Amount, (object?)request.Reference ?? DBNull.Value, account.PeriodStart,
-                    breakdown.FromAllowance, breakdown.FromRollover, breakdown.FromPurchased, breakdown.ToDebt, recordedAt);
-                return new UsageRecordResult(request.IdempotencyKey, request.UserId, request.Meter, request.Amount, request.Reference, account.PeriodStart, breakdown, recordedAt, false);
-            }, cancellationToken).ConfigureAwait(false);
+                FastOutcome.Applied => fast!,
+                FastOutcome.Existing => SameRecord(fast!, request) ? fast! with { Replayed = true } : throw new IdempotencyKeyReusedException(request.IdempotencyKey),
+                _ => await RecordInSessionAsync(request, meter, catalog, recordedAt, cancellationToken).ConfigureAwait(false),
+            };
             UsageTelemetry.RecordApplied(request.Meter, result.Breakdown, result.Replayed);
             activity?.SetTag("yapit.usage.replayed", result.Replayed);
             return result;
@@ -52,11 +55,75 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
         {
             // The key was applied concurrently for another user (a key is global): answer as for any repeated key.
             var existing = await ReadRecordAsync(request.IdempotencyKey, cancellationToken).ConfigureAwait(false);
-            return existing is not null && SameRecord(existing, request)
+            var result = existing is not null && SameRecord(existing, request)
                 ? existing with { Replayed = true }
                 : throw new IdempotencyKeyReusedException(request.IdempotencyKey);
+            UsageTelemetry.RecordApplied(request.Meter, result.Breakdown, replayed: true);
+            return result;
         }
     }
+
+    private enum FastOutcome { Applied, Existing, Slow }
+
+    private const string RecordFunctionSql = "SELECT * FROM billing.usage_record($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+    /// <summary>
+    /// The hot path: <c>billing.usage_record</c> (migration 0007) checks the key, locks the account, runs the waterfall
+    /// and writes the balance and the record in one statement, one round trip, committed on its own. It hands a record
+    /// back ('slow', having changed nothing) when the user has no account yet or a period must be renewed first.
+    /// </summary>
+    private async Task<(FastOutcome Outcome, UsageRecordResult? Result)> RecordInOneTripAsync(
+        UsageRecordRequest request, MeterDefinition meter, MeterCatalog catalog, DateTimeOffset recordedAt, CancellationToken cancellationToken)
+    {
+        var (tiers, limits) = catalog.LimitsOf(meter.Name);
+        await using var command = dataSource.CreateCommand(RecordFunctionSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.IdempotencyKey });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.UserId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Meter });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = request.Amount });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Reference ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = recordedAt.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = meter.Kind == MeterKind.Waterfall });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tiers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = limits, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = reader.GetString(0) switch
+        {
+            "applied" => FastOutcome.Applied,
+            "existing" => FastOutcome.Existing,
+            _ => FastOutcome.Slow,
+        };
+        if (outcome == FastOutcome.Slow)
+        {
+            return (outcome, null);
+        }
+        return (outcome, new UsageRecordResult(request.IdempotencyKey, reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.GetFieldValue<DateTimeOffset>(5),
+            new Breakdown(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9)),
+            reader.GetFieldValue<DateTimeOffset>(10), Replayed: false));
+    }
+
+    /// <summary>The general path, for a new account or a period to renew first: the account loaded and saved under its lock.</summary>
+    private Task<UsageRecordResult> RecordInSessionAsync(UsageRecordRequest request, MeterDefinition meter, MeterCatalog catalog, DateTimeOffset recordedAt, CancellationToken cancellationToken) =>
+        InLockedAccountAsync(request.UserId, request.IdempotencyKey, (session, existing) =>
+        {
+            if (existing is not null)
+            {
+                return Task.FromResult(SameRecord(existing, request) ? existing with { Replayed = true } : throw new IdempotencyKeyReusedException(request.IdempotencyKey));
+            }
+            var account = session.Account;
+            var (balance, breakdown) = MeterRules.Consume(meter.Kind, catalog.Limit(account.Tier, meter.Name), account.Balance(meter.Name), request.Amount);
+            account.SetBalance(meter.Name, balance);
+            session.Add("""
+                INSERT INTO billing.usage_records
+                    (idempotency_key, user_id, meter, amount, reference, period_start, from_allowance, from_rollover, from_purchased, to_debt, recorded_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                """,
+                request.IdempotencyKey, request.UserId, request.Meter, request.Amount, (object?)request.Reference ?? DBNull.Value, account.PeriodStart,
+                breakdown.FromAllowance, breakdown.FromRollover, breakdown.FromPurchased, breakdown.ToDebt, recordedAt);
+            return Task.FromResult(new UsageRecordResult(request.IdempotencyKey, request.UserId, request.Meter, request.Amount, request.Reference, account.PeriodStart, breakdown, recordedAt, false));
+        }, cancellationToken);
 
     /// <summary>What the user may spend of a meter now: allowance left, rollover (debt subtracts), purchased, minus open reservations.</summary>
     public async Task<UsageCheckResult> CheckAsync(string userId, string meterName, long amount, CancellationToken cancellationToken)
@@ -68,6 +135,10 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
         var check = Check(account, catalog, meter, amount, reserved.GetValueOrDefault(meterName));
         UsageTelemetry.Checks.Add(1, new("meter", meterName), new("outcome", check.Allowed ? "allowed" : "refused"));
         activity?.SetTag("yapit.usage.allowed", check.Allowed);
+        if (!check.Allowed)
+        {
+            UsageTelemetry.Refused(meterName, "check", activity);
+        }
         return check;
     }
 
@@ -88,6 +159,7 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
             var check = Check(session.Account, catalog, meter, amount, reserved);
             if (!check.Allowed)
             {
+                UsageTelemetry.Refused(meterName, "reserve", activity);
                 throw new UsageLimitExceededException(check);
             }
             var expiresAt = time.GetUtcNow() + ttl;

@@ -14,6 +14,9 @@ public static class UsageTelemetry
     public static readonly Counter<long> Records = Meter.CreateCounter<long>("yapit.usage.records", "{record}", "Usage records applied (outcome: applied, replayed).");
     public static readonly Counter<long> Units = Meter.CreateCounter<long>("yapit.usage.units", "{unit}", "Units recorded, by the waterfall source they came from (allowance, rollover, purchased, debt).");
     public static readonly Counter<long> Checks = Meter.CreateCounter<long>("yapit.usage.checks", "{check}", "Usage checks (outcome: allowed, refused).");
+    public static readonly Counter<long> Refusals = Meter.CreateCounter<long>("yapit.usage.refusals", "{refusal}", "Checks and reservations refused for want of balance (operation: check, reserve).");
+    public static readonly Counter<long> DebtCreated = Meter.CreateCounter<long>("yapit.usage.debt_created", "{unit}", "Units recorded beyond every balance, owed as negative rollover.");
+    public static readonly Counter<long> Renewals = Meter.CreateCounter<long>("yapit.usage.renewals", "{renewal}", "Ended periods renewed, per meter (trial: true when the period was a trial, which rolls nothing over).");
     public static readonly Counter<long> DebtRepaid = Meter.CreateCounter<long>("yapit.usage.debt_repaid", "{unit}", "Debt repaid by renewals and credit packs.");
     public static readonly Counter<long> RolledOver = Meter.CreateCounter<long>("yapit.usage.rolled_over", "{unit}", "Unused allowance added to rollover at period ends.");
     public static readonly Counter<long> CreditsGranted = Meter.CreateCounter<long>("yapit.usage.credits_granted", "{unit}", "Credits granted by credit packs.");
@@ -29,12 +32,23 @@ public static class UsageTelemetry
         AddUnits(meter, "rollover", breakdown.FromRollover);
         AddUnits(meter, "purchased", breakdown.FromPurchased);
         AddUnits(meter, "debt", breakdown.ToDebt);
+        if (breakdown.ToDebt > 0)
+        {
+            DebtCreated.Add(breakdown.ToDebt, new KeyValuePair<string, object?>("meter", meter));
+        }
+    }
+
+    internal static void Refused(string meter, string operation, Activity? activity)
+    {
+        Refusals.Add(1, new("meter", meter), new("operation", operation));
+        activity?.SetTag("yapit.usage.allowed", false);
     }
 
     internal static void Renewed(IEnumerable<MeterRenewal> renewals)
     {
         foreach (var renewal in renewals)
         {
+            Renewals.Add(1, new("meter", renewal.Meter), new("trial", renewal.WasTrial));
             if (renewal.Result.DebtRepaid > 0)
             {
                 DebtRepaid.Add(renewal.Result.DebtRepaid, new KeyValuePair<string, object?>("meter", renewal.Meter), new("by", "renewal"));

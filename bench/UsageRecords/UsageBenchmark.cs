@@ -46,9 +46,9 @@ public static class UsageBenchmark
         Console.WriteLine($"postgres: {string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"))}");
         var database = await postgres.CreateDatabaseAsync("usage", migrated: true, cancellationToken);
 
-        // The data source as the gateway builds it (BillingDatabase: auto-prepare 32, the shared pool's reset on reuse).
+        // The data source as the gateway builds the ledger's (BillingDatabase.AddBillingDatabase: auto-prepare 32, its own pool without reset on reuse).
         var ledgerConnection = options.NpgsqlSettings is { Length: > 0 } extra ? $"{database};{extra}" : database;
-        await using var dataSource = BillingDatabase.CreateDataSource(ledgerConnection);
+        await using var dataSource = BillingDatabase.CreateDataSource(ledgerConnection, purpose: "usage ledger", statelessSessions: true);
         var catalogs = new MeterCatalogSource(dataSource, TimeProvider.System);
         var ledger = new UsageLedger(dataSource, catalogs, TimeProvider.System);
         var users = Enumerable.Range(0, options.Users).Select(i => $"user_bench_{i.ToString("D4", CultureInfo.InvariantCulture)}").ToList();
