@@ -50,7 +50,7 @@ public static class PortalPages
         }
     }
 
-    /// <summary>Runs an action in one write and redirects (303, so the browser GETs the next page); a refusal or a Stripe error writes nothing.</summary>
+    /// <summary>Runs an action in one write and redirects to the next page; a refusal or a Stripe error writes nothing (the write is not committed).</summary>
     private static IResult Act(HttpContext http, StripeStore store, string id, Func<StoreTransaction, PortalActions.Context, string> act)
     {
         try

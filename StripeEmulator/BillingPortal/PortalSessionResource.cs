@@ -8,8 +8,7 @@ namespace Yapit.StripeEmulator.BillingPortal;
 
 /// <summary>
 /// Customer portal sessions: a link into the emulator's portal page for one customer, under a configuration (the
-/// default one unless named). Customers and subscriptions are the store's like any object; their own endpoints
-/// come with part 2 of the emulator.
+/// default one unless named), optionally opening at a <c>flow_data</c> step (see <see cref="PortalPages"/>).
 /// </summary>
 internal static class PortalSessionResource
 {

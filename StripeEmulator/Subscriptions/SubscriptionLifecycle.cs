@@ -80,7 +80,11 @@ internal static class SubscriptionLifecycle
                 {
                     Consider(new Due(Math.Max(trialEnd - 3 * Day, s["trial_start"]?.GetValue<long>() ?? 0), 0, "trial_will_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
                 }
-                Consider(new Due(trialEnd, 1, "trial_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
+                // A trial set to cancel at (or before) its end ends by cancellation, with no first paid invoice.
+                if (s["cancel_at"]?.GetValue<long>() is not { } cancelsAt || cancelsAt > trialEnd)
+                {
+                    Consider(new Due(trialEnd, 1, "trial_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
+                }
             }
             if (s["cancel_at"]?.GetValue<long>() is { } cancelAt)
             {

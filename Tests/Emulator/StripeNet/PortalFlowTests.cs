@@ -204,7 +204,7 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
     }
 
     [Fact]
-    public async Task Cancel_at_period_end_stores_the_reason_and_a_trial_cancels_at_its_end()
+    public async Task Cancel_at_period_end_stores_the_reason_and_refuses_a_second_cancel()
     {
         var world = await WorldAsync();
         var session = await SessionAsync(world);
@@ -229,12 +229,22 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
         Assert.Equal("customer.subscription.updated", updated.Type);
         Assert.False(updated.PreviousAttributesJson!.Value.GetProperty("cancel_at_period_end").GetBoolean());
         Assert.Contains("Cancels on 1 Apr 2027", (await GetAsync(world.Browser, session.Url)).Body);
+    }
 
+    [Fact]
+    public async Task A_trial_canceled_in_the_portal_cancels_at_the_trials_end_without_a_first_paid_invoice()
+    {
         var trial = await WorldAsync(trialDays: 3);
         var trialSession = await SessionAsync(trial);
         await StripeNetHarness.PostFormAsync(trial.Browser, $"/p/session/{trialSession.Id}/subscriptions/{trial.Subscription.Id}/cancel");
         var trialCanceling = await trial.Stripe.V1.Subscriptions.GetAsync(trial.Subscription.Id, cancellationToken: _ct);
         Assert.Equal(("trialing", false, trial.Subscription.TrialEnd), (trialCanceling.Status, trialCanceling.CancelAtPeriodEnd, trialCanceling.CancelAt));
+
+        await trial.Stripe.AdvanceAsync(trial.Clock, Start.AddDays(4), _ct);
+        Assert.Equal(["customer.subscription.deleted"], await trial.Stripe.LastAdvanceEventsAsync(_ct));
+        var trialEnded = await trial.Stripe.V1.Subscriptions.GetAsync(trial.Subscription.Id, cancellationToken: _ct);
+        Assert.Equal(("canceled", trial.Subscription.TrialEnd), (trialEnded.Status, trialEnded.EndedAt));
+        Assert.Single((await trial.Stripe.V1.Invoices.ListAsync(new InvoiceListOptions { Subscription = trial.Subscription.Id }, cancellationToken: _ct)).Data);
     }
 
     [Fact]
