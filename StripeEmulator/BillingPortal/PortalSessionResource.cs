@@ -8,8 +8,7 @@ namespace Yapit.StripeEmulator.BillingPortal;
 
 /// <summary>
 /// Customer portal sessions: a link into the emulator's portal page for one customer, under a configuration (the
-/// default one unless named). Customers and subscriptions are the store's like any object; their own endpoints
-/// come with part 2 of the emulator.
+/// default one unless named), optionally opening at a <c>flow_data</c> step (see <see cref="PortalPages"/>).
 /// </summary>
 internal static class PortalSessionResource
 {
@@ -31,6 +30,7 @@ internal static class PortalSessionResource
     {
         Type = Type,
         Noun = "session",
+        Hidden = [PortalActions.FlowCompletedField],
         Expandable = new Dictionary<string, string> { ["configuration"] = PortalConfigurationResource.Type },
     };
 
@@ -67,7 +67,7 @@ internal static class PortalSessionResource
         var customer = parameters.String("customer") ?? throw StripeErrors.ParameterMissing("customer");
         transaction.Get(CustomerType, customer, "customer", 400);
         var configuration = Configuration(transaction, parameters.String("configuration"));
-        var flow = Flow(transaction, parameters.Object("flow_data"));
+        var flow = Flow(transaction, parameters.Object("flow_data"), configuration, customer);
         var id = IdGenerator.New("bps");
         var session = new JsonObject
         {
@@ -106,17 +106,29 @@ internal static class PortalSessionResource
     }
 
     /// <summary>The flow as Stripe returns it: every kind present, null unless it is the flow's own.</summary>
-    private static JsonObject? Flow(StoreTransaction transaction, Params? given)
+    private static JsonObject? Flow(StoreTransaction transaction, Params? given, JsonObject configuration, string customer)
     {
         if (given is null)
         {
             return null;
         }
         var type = given.String("type")!;
+        // A flow needs its feature enabled in the configuration, as Stripe checks when the session is created.
+        var feature = type == "subscription_update_confirm" ? "subscription_update" : type;
+        if (configuration["features"]?[feature]?["enabled"]?.GetValue<bool>() != true)
+        {
+            throw StripeErrors.Invalid(
+                $"The `{type}` flow cannot be used because the portal configuration `{configuration["id"]}` does not have `features[{feature}][enabled]` set to true.",
+                "flow_data[type]");
+        }
         if (type.StartsWith("subscription_", StringComparison.Ordinal))
         {
             var details = given.Object(type) ?? throw StripeErrors.ParameterMissing($"flow_data[{type}]");
-            transaction.Get(SubscriptionType, details.String("subscription")!, $"flow_data[{type}][subscription]", 400);
+            var subscription = transaction.Get(SubscriptionType, details.String("subscription")!, $"flow_data[{type}][subscription]", 400);
+            if (subscription["customer"]?.GetValue<string>() != customer)
+            {
+                throw StripeErrors.Invalid($"The subscription `{subscription["id"]}` does not belong to the customer `{customer}`.", $"flow_data[{type}][subscription]");
+            }
             if (details.Object("retention")?.Object("coupon_offer")?.String("coupon") is { } coupon)
             {
                 transaction.Get(CouponResource.Type, coupon, $"flow_data[{type}][retention][coupon_offer][coupon]", 400);

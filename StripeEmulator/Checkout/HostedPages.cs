@@ -147,7 +147,7 @@ public static class HostedPages
 
     private static string Card(string? token) => string.IsNullOrWhiteSpace(token) ? "pm_card_visa" : token;
 
-    private static PaymentOutcome PayOpenInvoice(StoreTransaction tx, string id, string token)
+    internal static PaymentOutcome PayOpenInvoice(StoreTransaction tx, string id, string token)
     {
         var invoice = tx.Get(InvoiceEngine.Type, id);
         tx.UseClockOf(invoice);
@@ -217,19 +217,19 @@ public static class HostedPages
             JsonObjects.PreviousAttributes(session.Data, after));
     }
 
-    private static IResult NotFound(string message) =>
+    internal static IResult NotFound(string message) =>
         TypedResults.Content($"<!doctype html><title>Not found</title><p>{WebUtility.HtmlEncode(message)}</p>", Html, statusCode: StatusCodes.Status404NotFound);
 
-    private static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+    internal static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
     private static string Money(JsonNode? amount, JsonNode? currency) => SubscriptionEngine.Money(amount?.GetValue<long>() ?? 0, currency?.GetValue<string>() ?? "usd");
 
-    private static StringBuilder Page(string title) => new StringBuilder()
+    internal static StringBuilder Page(string title) => new StringBuilder()
         .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>")
         .Append(E(title)).Append(" (Stripe emulator)</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}")
         .Append("table{width:100%;border-collapse:collapse}td{padding:.3rem 0}td.amount{text-align:right}.error{color:#b00020}button{padding:.5rem 1rem}</style></head><body>");
 
-    private static void CardChoice(StringBuilder html)
+    internal static void CardChoice(StringBuilder html)
     {
         html.Append("<p><label for=\"card\">Test card</label><br><select id=\"card\" name=\"card\">");
         foreach (var card in TestCards.All)

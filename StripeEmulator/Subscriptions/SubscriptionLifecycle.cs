@@ -80,7 +80,11 @@ internal static class SubscriptionLifecycle
                 {
                     Consider(new Due(Math.Max(trialEnd - 3 * Day, s["trial_start"]?.GetValue<long>() ?? 0), 0, "trial_will_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
                 }
-                Consider(new Due(trialEnd, 1, "trial_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
+                // A trial set to cancel at (or before) its end ends by cancellation, with no first paid invoice.
+                if (s["cancel_at"]?.GetValue<long>() is not { } cancelsAt || cancelsAt > trialEnd)
+                {
+                    Consider(new Due(trialEnd, 1, "trial_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
+                }
             }
             if (s["cancel_at"]?.GetValue<long>() is { } cancelAt)
             {
@@ -194,9 +198,14 @@ internal static class SubscriptionLifecycle
             item["current_period_start"] = now;
             item["current_period_end"] = newEnd;
         }
-        // Repeating coupons that have run out leave the subscription.
+        // Repeating coupons that have run out leave the subscription (customer.discount.deleted, as Stripe tells it).
+        var ended = SubscriptionEngine.Strings(moved["discounts"])
+            .Select(d => tx.Find(Discounts.Type, d))
+            .Where(d => d?["end"]?.GetValue<long>() is { } end && end <= now)
+            .Select(d => d!)
+            .ToList();
         moved["discounts"] = new JsonArray([.. SubscriptionEngine.Strings(moved["discounts"])
-            .Where(d => tx.Find(Discounts.Type, d)?["end"]?.GetValue<long>() is not { } end || end > now)
+            .Where(d => ended.All(e => e["id"]!.GetValue<string>() != d))
             .Select(d => JsonValue.Create(d))]);
 
         var invoice = InvoiceEngine.New(tx, customer, moved, "subscription_cycle", moved["currency"]!.GetValue<string>(), oldStart, now);
@@ -211,6 +220,10 @@ internal static class SubscriptionLifecycle
             SubscriptionEngine.PeriodDescription(tx, item), now, newEnd, proration: false)));
         InvoiceEngine.SetLines(tx, invoice, lines, SubscriptionEngine.Strings(moved["discounts"]));
         moved["latest_invoice"] = invoice["id"]!.GetValue<string>();
+        foreach (var discount in ended)
+        {
+            tx.Emit("customer.discount.deleted", discount);
+        }
         tx.UpdateAndEmit(before, moved);
 
         var draft = (JsonObject)invoice.DeepClone();
