@@ -80,7 +80,11 @@ internal static class SubscriptionLifecycle
                 {
                     Consider(new Due(Math.Max(trialEnd - 3 * Day, s["trial_start"]?.GetValue<long>() ?? 0), 0, "trial_will_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
                 }
-                Consider(new Due(trialEnd, 1, "trial_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
+                // A trial canceled for its end (the portal sets cancel_at = trial_end) ends canceled, never charged, as in Stripe.
+                if (s["cancel_at"]?.GetValue<long>() is not { } cancelAtOrBefore || cancelAtOrBefore > trialEnd)
+                {
+                    Consider(new Due(trialEnd, 1, "trial_end", SubscriptionResource.Type, stored.Id, stored.Sequence));
+                }
             }
             if (s["cancel_at"]?.GetValue<long>() is { } cancelAt)
             {
