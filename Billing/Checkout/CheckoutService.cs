@@ -30,6 +30,9 @@ public sealed class CheckoutService(
     /// <summary>The product's page a credit pack Checkout returns to.</summary>
     public const string CreditsReturnPath = "/credits";
 
+    /// <summary>Session metadata naming the request that made it (its Idempotency-Key), so a retry keeps its own session open.</summary>
+    public const string RequestKeyMetadata = "checkout_request";
+
     private readonly SessionService _sessions = new(stripe);
     private readonly SubscriptionService _subscriptions = new(stripe);
 
@@ -62,6 +65,7 @@ public sealed class CheckoutService(
         var highest = await store.HighestRankSubscribedAsync(userId, cancellationToken).ConfigureAwait(false);
         var trialDays = EntitlementRules.IsTrialAllowed(new PlanRef(sellable.Tier, sellable.Rank), sellable.TrialDays, highest) ? sellable.TrialDays : 0;
         var metadata = new Dictionary<string, string> { ["user_id"] = userId, ["tier"] = tier, ["interval"] = interval };
+        await ExpireOtherOpenSessionsAsync(customerId, idempotencyKey, cancellationToken).ConfigureAwait(false);
         var session = await _sessions.CreateAsync(new SessionCreateOptions
         {
             Mode = "subscription",
@@ -69,7 +73,7 @@ public sealed class CheckoutService(
             ClientReferenceId = userId,
             LineItems = [new SessionLineItemOptions { Price = sellable.PriceId, Quantity = 1 }],
             AllowPromotionCodes = true,
-            Metadata = metadata,
+            Metadata = new Dictionary<string, string>(metadata) { [RequestKeyMetadata] = idempotencyKey },
             SubscriptionData = new SessionSubscriptionDataOptions
             {
                 Metadata = new Dictionary<string, string>(metadata),
@@ -131,6 +135,29 @@ public sealed class CheckoutService(
         CheckoutTelemetry.CheckoutsStarted.Add(1, new KeyValuePair<string, object?>("kind", "credit_pack"), new("pack", pack.Key));
         logger.LogInformation("Checkout Session {SessionId} for user {UserId}: credit pack {Pack}", session.Id, userId, pack.Key);
         return new CheckoutCreated(session.Url, session.Id, customerId, 0);
+    }
+
+    /// <summary>
+    /// One open plan checkout per user: older open sessions (another tab, an earlier click) are expired, so two paid
+    /// sessions can never make two subscriptions. The session of this very request (a retry with the same
+    /// Idempotency-Key, which Stripe answers with the same session) is kept.
+    /// </summary>
+    private async Task ExpireOtherOpenSessionsAsync(string customerId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var open = await _sessions.ListAsync(new SessionListOptions { Customer = customerId, Status = "open", Limit = 20 }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var session in open.Data.Where(s => s.Mode == "subscription" && s.Metadata?.GetValueOrDefault(RequestKeyMetadata) != idempotencyKey))
+        {
+            try
+            {
+                await _sessions.ExpireAsync(session.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Expired the older open Checkout Session {SessionId} of customer {CustomerId}", session.Id, customerId);
+            }
+            catch (StripeException e) when (e.HttpStatusCode == HttpStatusCode.BadRequest)
+            {
+                // Completed or expired meanwhile: a completed one shows up in the next point-of-decision sync.
+                logger.LogInformation("Open Checkout Session {SessionId} could not be expired: {Reason}", session.Id, e.StripeError?.Message);
+            }
+        }
     }
 
     /// <summary>

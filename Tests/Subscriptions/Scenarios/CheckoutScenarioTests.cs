@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Stripe;
 using Yapit.Tests.Infrastructure;
@@ -140,6 +143,52 @@ public sealed class CheckoutScenarioTests(PostgresServerFixture postgres)
         Assert.NotEqual(old.Id, session.CustomerId);
         Assert.Equal(session.CustomerId, linked);
         Assert.Equal(user, (await stack.Stripe.V1.Customers.GetAsync(session.CustomerId, cancellationToken: Ct)).Metadata["user_id"]);
+        await stack.SettleAsync(Ct);
+    }
+
+    [Fact]
+    public async Task A_second_click_expires_the_first_open_session_and_the_span_names_user_and_Stripe_ids_but_no_email()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Yapit.Subscriptions",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var started = new ConcurrentQueue<string>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Yapit.Subscriptions" && instrument.Name == "yapit.subscriptions.checkouts_started")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var kind = tags.ToArray().FirstOrDefault(t => t.Key == "kind").Value as string;
+            started.Enqueue(kind ?? "");
+        });
+        meters.Start();
+        await using var stack = await BillingStackHarness.StartAsync(postgres);
+        var user = BillingStackHarness.NewUserId();
+        var (_, customer) = await stack.ClockCustomerAsync(user, Start, ct: Ct);
+
+        var firstId = await stack.CheckoutAsync(user, "basic", "monthly");
+        var secondId = await stack.CheckoutAsync(user, "plus", "yearly");
+        var first = await stack.Stripe.V1.Checkout.Sessions.GetAsync(firstId, cancellationToken: Ct);
+        var second = await stack.Stripe.V1.Checkout.Sessions.GetAsync(secondId, cancellationToken: Ct);
+
+        Assert.Equal(("expired", "open"), (first.Status, second.Status));
+        var span = Assert.Single(spans, a => a.OperationName == "checkout subscription" && (a.GetTagItem("yapit.user_id") as string) == user
+            && (a.GetTagItem("stripe.checkout_session_id") as string) == secondId);
+        Assert.Equal(customer.Id, span.GetTagItem("stripe.customer_id"));
+        Assert.DoesNotContain(span.TagObjects, t => t.Value is string v && v.Contains('@'));
+        Assert.True(started.Count(k => k == "subscription") >= 2);
         await stack.SettleAsync(Ct);
     }
 }
