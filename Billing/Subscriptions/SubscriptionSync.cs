@@ -56,6 +56,7 @@ public sealed class SubscriptionSync(
             logger.LogWarning("Subscription {SubscriptionId} bills price {PriceId}, which is no plan in billing.plans; it gives the free tier", subscriptionId, item?.Price?.Id);
         }
         var before = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+        var actionUrl = await PaymentActions.PendingActionUrlAsync(stripe, subscription, cancellationToken).ConfigureAwait(false);
         var state = new StripeSubscriptionState
         {
             SubscriptionId = subscription.Id,
@@ -73,7 +74,9 @@ public sealed class SubscriptionSync(
             CanceledAt = Utc(subscription.CanceledAt),
             EndedAt = Utc(subscription.EndedAt),
             LatestInvoiceId = subscription.LatestInvoiceId,
-            PaymentState = subscription.Status is SubscriptionStatus.PastDue or SubscriptionStatus.Unpaid ? PaymentState.PastDue : PaymentState.Ok,
+            PaymentState = actionUrl is not null ? PaymentState.RequiresAction
+                : subscription.Status is SubscriptionStatus.PastDue or SubscriptionStatus.Unpaid ? PaymentState.PastDue : PaymentState.Ok,
+            ActionUrl = actionUrl,
             StripeCreated = Utc(subscription.Created) ?? readAt,
             ReadAt = readAt,
         };

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Stripe;
+using Yapit.Billing.Checkout;
 using Yapit.Billing.Subscriptions;
 using Yapit.Billing.Usage;
 using Yapit.BillingWorker.Inbox;
@@ -62,6 +63,10 @@ public sealed class SubscriptionEventHandler(
         {
             logger.LogInformation("Checkout Session {SessionId} was not started by Yapit (no user); ignored", sessionId);
             return;
+        }
+        if (stripeEvent.Type == "checkout.session.completed")
+        {
+            CheckoutTelemetry.CheckoutsCompleted.Add(1, new KeyValuePair<string, object?>("mode", session.Mode));
         }
         if (session.CustomerId is { } customerId)
         {

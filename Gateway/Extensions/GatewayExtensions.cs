@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Yapit.Billing.Checkout;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
 using Yapit.Billing.Plans;
@@ -11,6 +12,7 @@ using Yapit.Billing.Stripe;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Auth;
 using Yapit.Gateway.Billing;
+using Yapit.Gateway.OpenApi;
 using Yapit.Gateway.Usage;
 using Yapit.Gateway.Webhooks;
 
@@ -41,6 +43,8 @@ public static class GatewayExtensions
         builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
         builder.Services.AddSubscriptionServices();
+        builder.Services.AddCheckoutServices();
+        builder.Services.AddOpenApi(GatewayOpenApi.Configure);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }
@@ -55,6 +59,10 @@ public static class GatewayExtensions
         app.MapAdminApi();
         app.MapUsageApi();
         app.MapBillingApi();
+        app.MapCheckoutApi();
+        app.MapPortalApi();
+        app.MapCreditsApi();
+        app.MapOpenApi();
         return app;
     }
 }

@@ -16,13 +16,17 @@ public static class UsageApi
     {
         var services = app.MapGroup("/v1/usage").AddEndpointFilter<UsageServiceFilter>().WithTags("Usage (services)");
         services.MapPost("/records", RecordAsync).WithName("RecordUsage")
-            .WithSummary("Record what a user spent (one record, or a batch under records). A repeated idempotency_key changes nothing and returns the first result.");
+            .WithSummary("Record what a user spent (one record, or a batch under records). A repeated idempotency_key changes nothing and returns the first result.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         services.MapPost("/check", CheckAsync).WithName("CheckUsage")
-            .WithSummary("May this user spend amount of meter? 200 when allowed, 402 with what is available when not.");
+            .WithSummary("May this user spend amount of meter? 200 when allowed, 402 with what is available when not.")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired);
         services.MapPost("/reservations", ReserveAsync).WithName("ReserveUsage")
-            .WithSummary("Hold an estimate for long work; checks subtract it until it is released or expires (ttl_seconds, default 3600, at most 172800).");
+            .WithSummary("Hold an estimate for long work; checks subtract it until it is released or expires (ttl_seconds, default 3600, at most 172800).")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired);
         services.MapDelete("/reservations/{reservationId}", ReleaseAsync).WithName("ReleaseUsageReservation")
-            .WithSummary("Release a reservation (always, when the work ends).");
+            .WithSummary("Release a reservation (always, when the work ends).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         var users = app.MapGroup("/v1/usage").RequireAuthorization(AuthenticationSetup.UserPolicy).WithTags("Usage (users)");
         users.MapGet("/", GetUsageAsync).WithName("GetUsage").WithSummary("The signed-in user's plan in effect, period and balances per meter.");

@@ -366,6 +366,8 @@ internal static class CheckoutSessionResource
             session["customer"] = customer["id"]!.GetValue<string>();
         }
         email ??= customer?["email"]?.GetValue<string>();
+        // As in Stripe: what Checkout creates for a customer on a test clock lives on that clock (its times, its renewals).
+        tx.UseClockOf(customer);
         var paymentMethod = customer is null
             ? PaymentMethodResource.FromToken(tx, cardToken, "card")
             : PaymentMethodResource.Attach(tx, cardToken, customer["id"]!.GetValue<string>(), "card");
