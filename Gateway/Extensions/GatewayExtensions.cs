@@ -41,6 +41,7 @@ public static class GatewayExtensions
         builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
         builder.Services.AddSubscriptionServices();
+        builder.Services.AddSubscriptionChanges();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }
@@ -55,6 +56,7 @@ public static class GatewayExtensions
         app.MapAdminApi();
         app.MapUsageApi();
         app.MapBillingApi();
+        app.MapSubscriptionChangeApi();
         return app;
     }
 }
