@@ -19,16 +19,18 @@ public sealed class ChaosTests(PostgresServerFixture postgres)
         var clean = await RunAsync(chaosRate: 0);
         var chaos = await RunAsync(chaosRate: 0.5);
 
+        Assert.Equal(0, clean.Duplicates);
+        Assert.True(chaos.Duplicates > 5, $"chaos mode duplicated {chaos.Duplicates} deliveries");
         Assert.Equal(clean.State, chaos.State);
         Assert.Equal(clean.Customer, chaos.Customer);
         Assert.Equal(clean.Requests, chaos.Requests);
         Assert.Equal(clean.View, chaos.View);
         // The scenario ends where it should: basic after the renewal, canceling at the end of the second period.
         Assert.Contains("tier=basic", clean.State);
-        Assert.Contains("cancel_at_period_end=True", clean.State);
+        Assert.Contains("cancel_at_period_end=t ", clean.State);
     }
 
-    private sealed record Outcome(string State, string Customer, string Requests, string View);
+    private sealed record Outcome(string State, string Customer, string Requests, string View, int Duplicates);
 
     private async Task<Outcome> RunAsync(double chaosRate)
     {
@@ -61,7 +63,8 @@ public sealed class ChaosTests(PostgresServerFixture postgres)
         var requests = string.Join("; ", (await stack.HistoryAsync(user, Ct)).Where(h => h.RequestId is not null && h.Change is "plan_change" or "cancel" or "reactivate")
             .Select(h => $"{h.Change} {h.Reason}"));
         var view = await stack.SubscriptionAsync(user, Ct);
-        return new Outcome(state, customer, requests, JsonSerializer.Serialize(view));
+        var duplicates = (await stack.Pipeline.Stripe.GetDeliveriesAsync(cancellationToken: Ct)).Count(d => d.Duplicate);
+        return new Outcome(state, customer, requests, JsonSerializer.Serialize(view), duplicates);
     }
 
     private static async Task<string> RowAsync(BillingStackHarness stack, string sql, string user)
