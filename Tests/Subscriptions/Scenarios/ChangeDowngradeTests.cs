@@ -114,6 +114,35 @@ public sealed class ChangeDowngradeTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task A_pending_downgrade_is_dropped_by_asking_for_the_current_plan_and_overtaken_by_an_upgrade()
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres, AtPeriodEnd);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "monthly", ct: Ct);
+        await stack.AdvanceAsync(clock, Start.AddDays(5), Ct);
+
+        await stack.ChangeAsync(user, "basic", "monthly", Ct);
+        var (_, keep) = await stack.PreviewAsync(user, "plus", "monthly", Ct);
+        var (_, same) = await stack.ChangeAsync(user, "plus", "monthly", Ct);
+        var dropped = await stack.SubscriptionAsync(user, Ct);
+        await stack.ChangeAsync(user, "basic", "monthly", Ct);
+        var (_, upgraded) = await stack.ChangeAsync(user, "max", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+        var after = await stack.SubscriptionAsync(user, Ct);
+        var report = await stack.ReconcileAsync(Ct);
+
+        Assert.Equal(("no_op", 0L, 2000L), (keep.Text("classification"), keep.GetProperty("amount_due_now").GetInt64(), keep.GetProperty("next_invoice").GetProperty("amount").GetInt64()));
+        Assert.Equal(new DateTimeOffset(PeriodEnd), keep.GetProperty("next_invoice").GetProperty("date").GetDateTimeOffset());
+        Assert.Equal("no_op", same.Text("classification"));
+        Assert.Equal(JsonNull, dropped.GetProperty("pending_downgrade").ValueKind);
+        Assert.Equal(("upgrade", "ok"), (upgraded.Text("classification"), upgraded.GetProperty("payment").Text("state")));
+        Assert.Equal("max", after.Text("tier"));
+        Assert.Equal(JsonNull, after.GetProperty("pending_downgrade").ValueKind);
+        Assert.Equal(0, report.PendingApplied);
+        Assert.Equal(await stack.PriceIdAsync("max", "monthly", Ct), (await stack.StripeSubscriptionAsync(subscription.Id, Ct)).Items.Data.Single().Price.Id);
+    }
+
+    [Fact]
     public async Task A_downgrade_from_a_trial_switches_at_once_without_grace()
     {
         await using var stack = await BillingStackHarness.StartAsync(postgres);

@@ -19,6 +19,7 @@ public sealed class ChangeUpgradeTests(PostgresServerFixture postgres)
     [Fact]
     public async Task An_upgrade_mid_period_is_previewed_then_made_at_once_with_the_proration_invoiced_and_paid_now()
     {
+        using var metrics = new MetricCollector("yapit.subscriptions.plan_changes");
         await using var stack = await BillingStackHarness.StartAsync(postgres);
         var user = BillingStackHarness.NewUserId();
         var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "monthly", ct: Ct);
@@ -50,6 +51,7 @@ public sealed class ChangeUpgradeTests(PostgresServerFixture postgres)
         Assert.Equal(("max", "max", "active"), (after.Text("tier"), after.Text("subscribed_tier"), after.Text("status")));
         Assert.Equal(new DateTimeOffset(periodEnd), after.GetProperty("current_period_end").GetDateTimeOffset());
         Assert.Contains(history, h => h.Change == "plan_change" && h.RequestId == changed.Text("request_id"));
+        Assert.Contains(("upgrade", "now_with_proration"), metrics.Tags("direction", "timing"));
     }
 
     [Theory]
@@ -109,6 +111,33 @@ public sealed class ChangeUpgradeTests(PostgresServerFixture postgres)
         Assert.Equal(HttpStatusCode.NotFound, noCancel.Status);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+    }
+
+    /// <summary>The measurements of one instrument of the Yapit.Subscriptions meter while it lives (the services run in this process).</summary>
+    private sealed class MetricCollector : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<KeyValuePair<string, object?>[]> _measurements = new();
+
+        public MetricCollector(string instrument)
+        {
+            _listener.InstrumentPublished = (published, listener) =>
+            {
+                if (published.Meter.Name == "Yapit.Subscriptions" && published.Name == instrument)
+                {
+                    listener.EnableMeasurementEvents(published);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) => _measurements.Enqueue(tags.ToArray()));
+            _listener.Start();
+        }
+
+        public List<(string?, string?)> Tags(string first, string second) =>
+            _measurements.Select(tags => (Find(tags, first), Find(tags, second))).ToList();
+
+        private static string? Find(KeyValuePair<string, object?>[] tags, string key) => tags.FirstOrDefault(t => t.Key == key).Value as string;
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
