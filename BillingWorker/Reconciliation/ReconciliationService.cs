@@ -174,8 +174,10 @@ public sealed class ReconciliationService(
                     }
                 }
                 var periodEnd = new DateTimeOffset(DateTime.SpecifyKind(item.CurrentPeriodEnd, DateTimeKind.Utc));
-                if (periodEnd - now > leadTime)
+                if (periodEnd - now > leadTime || subscription.CancelAtPeriodEnd
+                    || (subscription.CancelAt is { } cancelAt && new DateTimeOffset(DateTime.SpecifyKind(cancelAt, DateTimeKind.Utc)) <= periodEnd))
                 {
+                    // Not due yet, or the subscription ends with this period anyway: nothing renews at the old price.
                     continue;
                 }
                 if (await plans.FindSellableAsync(pending.Tier, pending.Interval, cancellationToken).ConfigureAwait(false) is not { } target)

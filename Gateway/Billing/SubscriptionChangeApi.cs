@@ -154,7 +154,7 @@ public static class SubscriptionChangeApi
         {
             return TypedResults.Problem(statusCode: refused.StatusCode, title: refused.Title, detail: refused.Message);
         }
-        catch (StripeException stripe) when (stripe.HttpStatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.PaymentRequired)
+        catch (StripeException stripe) when (stripe.HttpStatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.PaymentRequired or System.Net.HttpStatusCode.NotFound)
         {
             // Stripe refused the change (a card error, a state it does not allow): the user's to fix, not a 500.
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Stripe refused the change.",
