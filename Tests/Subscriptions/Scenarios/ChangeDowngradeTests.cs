@@ -143,6 +143,22 @@ public sealed class ChangeDowngradeTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task A_pending_downgrade_of_a_subscription_canceled_at_period_end_is_not_applied()
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres, AtPeriodEnd);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "monthly", ct: Ct);
+
+        await stack.ChangeAsync(user, "basic", "monthly", Ct);
+        await stack.PostAsync(user, "/v1/billing/subscription/cancel", new { at_period_end = true }, Ct);
+        await stack.AdvanceAsync(clock, PeriodEnd.AddMinutes(-30), Ct);
+        var report = await stack.ReconcileAsync(Ct);
+
+        Assert.Equal(0, report.PendingApplied);
+        Assert.Equal(await stack.PriceIdAsync("plus", "monthly", Ct), (await stack.StripeSubscriptionAsync(subscription.Id, Ct)).Items.Data.Single().Price.Id);
+    }
+
+    [Fact]
     public async Task A_downgrade_from_a_trial_switches_at_once_without_grace()
     {
         await using var stack = await BillingStackHarness.StartAsync(postgres);
