@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Stripe;
 using Yapit.Billing.Plans;
 using Yapit.Billing.Usage;
@@ -26,7 +25,6 @@ public sealed class SubscriptionSync(
     SubscriptionStore store,
     PlanCatalogReader plans,
     UsageLedger usage,
-    IOptionsMonitor<BillingOptions> options,
     TimeProvider time,
     ILogger<SubscriptionSync> logger)
 {
@@ -39,7 +37,18 @@ public sealed class SubscriptionSync(
         using var activity = ActivitySource.StartActivity("subscription sync");
         activity?.SetTag("stripe.subscription_id", subscriptionId);
         var subscription = await _subscriptions.GetAsync(subscriptionId, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var readAt = time.GetUtcNow();
+        return await SyncAsync(subscription, time.GetUtcNow(), reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies a subscription already read from Stripe (a page of reconciliation's list): <paramref name="readAt"/>
+    /// must be no later than the moment Stripe answered, so a newer read stored meanwhile wins the stale guard.
+    /// </summary>
+    public async Task<(SyncOutcome Outcome, string? UserId)> SyncAsync(Subscription subscription, DateTimeOffset readAt, ChangeReason reason, CancellationToken cancellationToken)
+    {
+        var subscriptionId = subscription.Id;
+        using var activity = ActivitySource.StartActivity("subscription apply");
+        activity?.SetTag("stripe.subscription_id", subscriptionId);
         var userId = subscription.Metadata?.GetValueOrDefault("user_id") is { Length: > 0 } fromMetadata
             ? fromMetadata
             : await store.FindUserByCustomerAsync(subscription.CustomerId, cancellationToken).ConfigureAwait(false);
@@ -102,11 +111,21 @@ public sealed class SubscriptionSync(
         }
         var grace = before.GraceTier;
         var graceUntil = before.GraceUntil;
+        var pending = before.PendingTier;
+        var pendingInterval = before.PendingInterval;
+        if (pending is not null && (now.Tier.Rank > before.Stripe.Tier.Rank || (now.Tier.Tier == pending.Tier && now.Interval == pendingInterval)))
+        {
+            // The pending plan reached Stripe (the worker applied it), or the user went up meanwhile: nothing waits any more.
+            pending = null;
+            pendingInterval = null;
+        }
+        // Any immediate downgrade keeps the paid-for tier until the period it was paid for ends: a portal downgrade, a
+        // grace-policy change, and a pending at-period-end plan applied shortly before the period ends.
         if (now.Tier.Rank < before.Stripe.Tier.Rank && SubscriptionStatus.KeepsTier(now.Status) && before.Stripe.Status != SubscriptionStatus.Trialing
-            && options.CurrentValue.Policy == DowngradePolicy.Grace && grace is null)
+            && grace is null)
         {
             grace = before.Stripe.Tier;
-            graceUntil = now.CurrentPeriodEnd;
+            graceUntil = before.Stripe.CurrentPeriodEnd ?? now.CurrentPeriodEnd;
             logger.LogInformation("Subscription {SubscriptionId} went down from {From} to {To}: {From} is kept until {Until}", now.SubscriptionId, before.Stripe.Tier.Tier, now.Tier.Tier, before.Stripe.Tier.Tier, graceUntil);
         }
         else if (grace is not null && (now.Tier.Rank >= grace.Rank || (now.CurrentPeriodStart is { } start && graceUntil is { } until && start >= until)))
@@ -114,9 +133,9 @@ public sealed class SubscriptionSync(
             grace = null;
             graceUntil = null;
         }
-        if (grace != before.GraceTier || graceUntil != before.GraceUntil)
+        if (grace != before.GraceTier || graceUntil != before.GraceUntil || pending != before.PendingTier || pendingInterval != before.PendingInterval)
         {
-            await store.SetPlanDecisionsAsync(userId, now.SubscriptionId, grace, graceUntil, before.PendingTier, before.PendingInterval, reason, cancellationToken).ConfigureAwait(false);
+            await store.SetPlanDecisionsAsync(userId, now.SubscriptionId, grace, graceUntil, pending, pendingInterval, reason, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -7,6 +7,7 @@ using Yapit.BillingWorker.Backfill;
 using Yapit.BillingWorker.Handlers;
 using Yapit.BillingWorker.Health;
 using Yapit.BillingWorker.Inbox;
+using Yapit.BillingWorker.Reconciliation;
 using Yapit.BillingWorker.Retention;
 using Yapit.Billing.Stripe;
 
@@ -22,6 +23,7 @@ public static class BillingWorkerExtensions
         services.AddSingleton<InboxStore>();
         services.AddSingleton<PlanAvailabilityStore>();
         services.AddSubscriptionServices();
+        services.AddSubscriptionChanges();
 
         // Stripe.net, registered once for every service; it retries with idempotency keys itself (the only retry layer).
         services.AddStripe(builder.Configuration);
@@ -47,6 +49,13 @@ public static class BillingWorkerExtensions
         services.AddHostedService(provider => provider.GetRequiredService<EventBackfillService>());
         services.AddSingleton<InboxMaintenanceService>();
         services.AddHostedService(provider => provider.GetRequiredService<InboxMaintenanceService>());
+
+        services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.SectionName)
+            .Validate(o => o.Interval > TimeSpan.Zero && o.PageSize is > 0 and <= 100, "Reconciliation:Interval must be positive and Reconciliation:PageSize 1 to 100.")
+            .Validate(o => o.PendingLeadTime > o.Interval, "Reconciliation:PendingLeadTime must be longer than Reconciliation:Interval, or a pending plan could miss its period end.")
+            .ValidateOnStart();
+        services.AddSingleton<ReconciliationService>();
+        services.AddHostedService(provider => provider.GetRequiredService<ReconciliationService>());
 
         services.AddHealthChecks().AddCheck<InboxHealthCheck>("inbox");
         return builder;

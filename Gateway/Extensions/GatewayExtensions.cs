@@ -45,6 +45,7 @@ public static class GatewayExtensions
         builder.Services.AddSubscriptionServices();
         builder.Services.AddCheckoutServices();
         builder.Services.AddOpenApi(GatewayOpenApi.Configure);
+        builder.Services.AddSubscriptionChanges();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         return builder;
     }
@@ -63,6 +64,7 @@ public static class GatewayExtensions
         app.MapPortalApi();
         app.MapCreditsApi();
         app.MapOpenApi();
+        app.MapSubscriptionChangeApi();
         return app;
     }
 }

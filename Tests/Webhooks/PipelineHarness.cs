@@ -68,6 +68,8 @@ public sealed class PipelineHarness : IAsyncDisposable
             ["Inbox:MaxRetryDelay"] = "00:00:00.500",
             // Backfill runs only when a test asks for it.
             ["Backfill:InitialDelay"] = "01:00:00",
+            // So does reconciliation (ReconciliationService.RunOnceAsync).
+            ["Reconciliation:Enabled"] = "false",
             ["OTEL_SERVICE_NAME"] = "billing-worker",
         }.Concat(workerSettings ?? new Dictionary<string, string?>()).ToDictionary()).Start();
         if (forward)
