@@ -10,6 +10,7 @@ if (EmulatorCommandLine.WantsHelp(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddEmulatorDefaults(args);
+builder.AddEmulatorTelemetry();
 builder.AddEmulatorServices();
 
 var app = builder.Build();

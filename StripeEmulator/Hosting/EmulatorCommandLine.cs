@@ -24,6 +24,8 @@ public static class EmulatorCommandLine
 
         Settings (environment Emulator__...): Delivery:RetryBaseDelay, Delivery:MaxRetryDelay, Delivery:MaxAttempts,
         Delivery:Timeout, Chaos:MaxDelay, WebhookSecret.
+        Telemetry: with OTEL_EXPORTER_OTLP_ENDPOINT (and the other OTEL_* settings) every webhook delivery is a span
+        (StripeEmulator.Webhooks) whose trace the receiver continues through the traceparent header.
         Operator endpoints: /_emulator/health, /_emulator/webhook-secret, /_emulator/stats, /_emulator/deliveries,
         POST /_emulator/stats/reset, POST /_emulator/reset.
         """;

@@ -14,6 +14,8 @@ namespace Yapit.StripeEmulator.Webhooks;
 /// JSON POST with <c>Stripe-Signature: t=...,v1=...</c>. A non-2xx answer or a timeout is retried with
 /// exponential backoff. Every delivery runs on its own, so there is no ordering between them; chaos mode adds
 /// duplicates and delays. API requests never wait for any of this: they only append to the store's channel.
+/// When tracing is on (<see cref="Hosting.EmulatorTelemetry"/>), each attempt is a span whose context the POST carries
+/// in <c>traceparent</c>, so the receiver's handling joins the delivery's trace.
 /// </summary>
 public sealed partial class WebhookDispatcher(
     StripeStore store,
@@ -25,7 +27,10 @@ public sealed partial class WebhookDispatcher(
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
+    public const string ActivitySourceName = "StripeEmulator.Webhooks";
     private const string UserAgent = "Stripe/1.0 (+https://stripe.com/docs/webhooks)";
+
+    private static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly ConcurrentDictionary<(string EventId, string EndpointId), byte> _delivered = new();
@@ -82,6 +87,9 @@ public sealed partial class WebhookDispatcher(
 
     private async Task DeliverAsync(Delivery delivery, CancellationToken stoppingToken)
     {
+        // Like Stripe's, a delivery starts its own trace, whichever request created the event.
+        Activity.Current = null;
+        ActivityContext firstAttempt = default;
         try
         {
             if (!delivery.Duplicate && Chance())
@@ -100,7 +108,11 @@ public sealed partial class WebhookDispatcher(
                     return; // the store was reset, or the endpoint deleted or disabled since
                 }
                 var (url, secret) = target.Value;
-                var outcome = await AttemptAsync(delivery, url, secret, attempt, stoppingToken).ConfigureAwait(false);
+                var (outcome, traced) = await AttemptAsync(delivery, url, secret, attempt, firstAttempt, stoppingToken).ConfigureAwait(false);
+                if (attempt == 1)
+                {
+                    firstAttempt = traced;
+                }
                 if (outcome.Succeeded)
                 {
                     MarkDelivered(delivery);
@@ -145,7 +157,9 @@ public sealed partial class WebhookDispatcher(
         return (new Uri(endpoint.Data["url"]!.GetValue<string>()), endpoint.Data["secret"]!.GetValue<string>());
     }
 
-    private async Task<DeliveryAttempt> AttemptAsync(Delivery delivery, Uri url, string secret, int attempt, CancellationToken stoppingToken)
+    /// <summary>One POST; with tracing on, a span (retries link to the first attempt's) around it and the HttpClient span within.</summary>
+    private async Task<(DeliveryAttempt Outcome, ActivityContext Traced)> AttemptAsync(Delivery delivery, Uri url, string secret, int attempt,
+        ActivityContext firstAttempt, CancellationToken stoppingToken)
     {
         var payload = delivery.Event.Payload;
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ReadOnlyMemoryContent(payload) };
@@ -158,6 +172,19 @@ public sealed partial class WebhookDispatcher(
         var attemptedAt = store.Time.GetUtcNow();
         var started = Stopwatch.GetTimestamp();
         await _concurrency.WaitAsync(stoppingToken).ConfigureAwait(false);
+        using var activity = ActivitySource.StartActivity(ActivityKind.Producer, parentContext: default,
+            links: firstAttempt == default ? null : [new ActivityLink(firstAttempt)], name: $"webhook deliver {delivery.Event.Type}");
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("stripe.event_id", delivery.Event.Id);
+            activity.SetTag("stripe.event_type", delivery.Event.Type);
+            activity.SetTag("stripe.webhook.attempt", attempt);
+            activity.SetTag("stripe.webhook.endpoint_id", delivery.EndpointId ?? "forward-to");
+            if (delivery.Duplicate)
+            {
+                activity.SetTag("stripe.webhook.duplicate", true);
+            }
+        }
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -181,10 +208,11 @@ public sealed partial class WebhookDispatcher(
         var succeeded = status is >= 200 and < 300;
         if (!succeeded)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, status is null ? error : $"HTTP {status}");
             LogFailedAttempt(logger, delivery.Event.Type, delivery.Event.Id, url, attempt, status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? error);
         }
-        return new DeliveryAttempt(delivery.Event.Id, delivery.Event.Type, url.ToString(), delivery.EndpointId, attempt,
-            status, error, succeeded, delivery.Duplicate, attemptedAt, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return (new DeliveryAttempt(delivery.Event.Id, delivery.Event.Type, url.ToString(), delivery.EndpointId, attempt,
+            status, error, succeeded, delivery.Duplicate, attemptedAt, Stopwatch.GetElapsedTime(started).TotalMilliseconds), activity?.Context ?? default);
     }
 
     /// <summary>The first success to an endpoint lowers the event's <c>pending_webhooks</c> (duplicates do not).</summary>

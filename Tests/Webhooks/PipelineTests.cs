@@ -158,7 +158,10 @@ public sealed class PipelineTests(PostgresServerFixture postgres)
         await client.V1.Prices.UpdateAsync(priceId, new PriceUpdateOptions { Nickname = "traced" }, cancellationToken: TestContext.Current.CancellationToken);
         await WaitForAsync(async () => (await pipeline.Inbox.ListAsync(InboxStatus.Done, "price.updated", 10, CancellationToken.None)).Any(), "the update is processed");
 
-        static bool IsProcessing(OtlpItem span) => span.Scope == "Yapit.Webhooks.Processing" && span.Name == "process price.updated";
+        // The newest price.updated is this update's (the catalog's apply emitted others, which may be processed later).
+        var updated = (await client.V1.Events.ListAsync(new EventListOptions { Type = "price.updated", Limit = 1 }, cancellationToken: TestContext.Current.CancellationToken)).Data.Single();
+        bool IsProcessing(OtlpItem span) => span.Scope == "Yapit.Webhooks.Processing" && span.Name == "process price.updated"
+            && span.Attributes.GetValueOrDefault("stripe.event_id") == updated.Id;
         var processing = (await receiver.WaitForAsync(e => e.Signal == "traces" && e.Items.Any(IsProcessing), TimeSpan.FromSeconds(20))).Items.First(IsProcessing);
         var traceId = processing.TraceId!;
         await receiver.WaitForAsync(e => e.Signal == "traces" && e.Items.Any(i => i.TraceId == traceId && i.Scope == "Yapit.Stripe"), TimeSpan.FromSeconds(20));
