@@ -38,13 +38,13 @@ public sealed class CheckoutService(
 
     public async Task<CheckoutResult> StartSubscriptionAsync(string userId, string tier, string interval, string idempotencyKey, CancellationToken cancellationToken)
     {
-        using var activity = CheckoutTelemetry.Start("checkout subscription", userId);
+        using var activity = SubscriptionTelemetry.Start("checkout subscription", userId);
         activity?.SetTag("yapit.tier", tier);
         activity?.SetTag("yapit.interval", interval);
         var sellable = await plans.FindSellableAsync(tier, interval, cancellationToken).ConfigureAwait(false);
         if (sellable is null)
         {
-            CheckoutTelemetry.CheckoutsRefused.Add(1, new KeyValuePair<string, object?>("reason", "not_for_sale"));
+            SubscriptionTelemetry.CheckoutsRefused.Add(1, new KeyValuePair<string, object?>("reason", "not_for_sale"));
             return await NotForSaleAsync(tier, interval, cancellationToken).ConfigureAwait(false);
         }
         var reason = ChangeReason.Request(idempotencyKey, "checkout");
@@ -84,13 +84,13 @@ public sealed class CheckoutService(
         }, new RequestOptions { IdempotencyKey = $"checkout-{userId}-{idempotencyKey}" }, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("stripe.checkout_session_id", session.Id);
         activity?.SetTag("yapit.trial_days", trialDays);
-        CheckoutTelemetry.CheckoutsStarted.Add(1, new KeyValuePair<string, object?>("kind", "subscription"), new("tier", tier), new("interval", interval), new("trial", trialDays > 0));
+        SubscriptionTelemetry.CheckoutsStarted.Add(1, new KeyValuePair<string, object?>("kind", "subscription"), new("tier", tier), new("interval", interval), new("trial", trialDays > 0));
         logger.LogInformation("Checkout Session {SessionId} for user {UserId}: {Tier} {Interval}, {TrialDays} trial days", session.Id, userId, tier, interval, trialDays);
         return new CheckoutCreated(session.Url, session.Id, customerId, trialDays);
 
         CheckoutAlreadySubscribed Refused(StoredSubscription s)
         {
-            CheckoutTelemetry.CheckoutsRefused.Add(1, new KeyValuePair<string, object?>("reason", "already_subscribed"));
+            SubscriptionTelemetry.CheckoutsRefused.Add(1, new KeyValuePair<string, object?>("reason", "already_subscribed"));
             activity?.SetTag("stripe.subscription_id", s.Stripe.SubscriptionId);
             return new CheckoutAlreadySubscribed(s.Stripe.SubscriptionId, s.Stripe.Status, s.Stripe.Tier.Tier);
         }
@@ -98,13 +98,13 @@ public sealed class CheckoutService(
 
     public async Task<CheckoutResult> StartCreditPackAsync(string userId, string packKey, string idempotencyKey, CancellationToken cancellationToken)
     {
-        using var activity = CheckoutTelemetry.Start("checkout credit pack", userId);
+        using var activity = SubscriptionTelemetry.Start("checkout credit pack", userId);
         activity?.SetTag("yapit.pack", packKey);
         var forSale = await packs.ForSaleAsync(cancellationToken).ConfigureAwait(false);
         var pack = forSale.FirstOrDefault(p => p.Key == packKey);
         if (pack is null)
         {
-            CheckoutTelemetry.CheckoutsRefused.Add(1, new KeyValuePair<string, object?>("reason", "not_for_sale"));
+            SubscriptionTelemetry.CheckoutsRefused.Add(1, new KeyValuePair<string, object?>("reason", "not_for_sale"));
             return new CheckoutNotForSale("pack", $"pack '{packKey}' is not for sale; packs for sale: {Names(forSale.Select(p => p.Key))}.");
         }
         var reason = ChangeReason.Request(idempotencyKey, "credit pack checkout");
@@ -132,7 +132,7 @@ public sealed class CheckoutService(
             CancelUrl = AppUrl(CreditsReturnPath + "?checkout=canceled"),
         }, new RequestOptions { IdempotencyKey = $"credits-{userId}-{idempotencyKey}" }, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("stripe.checkout_session_id", session.Id);
-        CheckoutTelemetry.CheckoutsStarted.Add(1, new KeyValuePair<string, object?>("kind", "credit_pack"), new("pack", pack.Key));
+        SubscriptionTelemetry.CheckoutsStarted.Add(1, new KeyValuePair<string, object?>("kind", "credit_pack"), new("pack", pack.Key));
         logger.LogInformation("Checkout Session {SessionId} for user {UserId}: credit pack {Pack}", session.Id, userId, pack.Key);
         return new CheckoutCreated(session.Url, session.Id, customerId, 0);
     }

@@ -46,7 +46,7 @@ public sealed class PortalService(
 
     public async Task<PortalResult> CreateAsync(string userId, string? configurationKey, string? flow, CancellationToken cancellationToken)
     {
-        using var activity = CheckoutTelemetry.Start("portal session", userId);
+        using var activity = SubscriptionTelemetry.Start("portal session", userId);
         activity?.SetTag("yapit.portal_configuration", configurationKey ?? DefaultConfigurationKey);
         activity?.SetTag("yapit.portal_flow", flow);
         var configurationId = await ConfigurationIdAsync(configurationKey ?? DefaultConfigurationKey, cancellationToken).ConfigureAwait(false);
@@ -98,7 +98,7 @@ public sealed class PortalService(
             return new PortalNoCustomer();
         }
         activity?.SetTag("stripe.portal_session_id", session.Id);
-        CheckoutTelemetry.PortalSessions.Add(1, new KeyValuePair<string, object?>("configuration", configurationKey ?? DefaultConfigurationKey), new("flow", flow ?? "none"));
+        SubscriptionTelemetry.PortalSessions.Add(1, new KeyValuePair<string, object?>("configuration", configurationKey ?? DefaultConfigurationKey), new("flow", flow ?? "none"));
         return new PortalCreated(session.Url, session.Id);
     }
 

@@ -112,7 +112,7 @@ public sealed class PlanChangeService(
             to_interval = d.Target.Interval,
             policy = options.CurrentValue.DowngradePolicy,
         }, cancellationToken).ConfigureAwait(false);
-        SubscriptionChangesTelemetry.PlanChanges.Add(1, new("direction", KindName(d.Change.Kind)), new("timing", TimingName(d.Change.Timing)));
+        SubscriptionTelemetry.PlanChanges.Add(1, new("direction", KindName(d.Change.Kind)), new("timing", TimingName(d.Change.Timing)));
         var stored = d.Stored;
         switch (d.Change.Timing)
         {
@@ -165,7 +165,7 @@ public sealed class PlanChangeService(
         var updated = atPeriodEnd
             ? await _subscriptions.UpdateAsync(subscription.Id, new SubscriptionUpdateOptions { CancelAtPeriodEnd = true }, request, cancellationToken).ConfigureAwait(false)
             : await _subscriptions.CancelAsync(subscription.Id, new SubscriptionCancelOptions(), request, cancellationToken).ConfigureAwait(false);
-        SubscriptionChangesTelemetry.Cancellations.Add(1, new KeyValuePair<string, object?>("when", atPeriodEnd ? "at_period_end" : "now"));
+        SubscriptionTelemetry.Cancellations.Add(1, new KeyValuePair<string, object?>("when", atPeriodEnd ? "at_period_end" : "now"));
         await sync.SyncAsync(updated, time.GetUtcNow(), reason, cancellationToken).ConfigureAwait(false);
     }
 
@@ -191,7 +191,7 @@ public sealed class PlanChangeService(
         // An empty value clears cancel_at (what the portal sets for trials); Stripe.net sends nothing for a null.
         update.AddExtraParam("cancel_at", "");
         var updated = await _subscriptions.UpdateAsync(subscription.Id, update, new RequestOptions { IdempotencyKey = $"reactivate:{userId}:{requestId}" }, cancellationToken).ConfigureAwait(false);
-        SubscriptionChangesTelemetry.Cancellations.Add(1, new KeyValuePair<string, object?>("when", "reactivated"));
+        SubscriptionTelemetry.Cancellations.Add(1, new KeyValuePair<string, object?>("when", "reactivated"));
         await sync.SyncAsync(updated, time.GetUtcNow(), reason, cancellationToken).ConfigureAwait(false);
     }
 

@@ -72,20 +72,3 @@ public sealed class SubscriptionChangesStore(NpgsqlDataSource dataSource)
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 }
-
-/// <summary>Metrics of plan changes, cancellations and reconciliation (meter <c>Yapit.Subscriptions</c>).</summary>
-public static class SubscriptionChangesTelemetry
-{
-    private static readonly Meter Meter = new("Yapit.Subscriptions");
-
-    public static readonly Counter<long> PlanChanges = Meter.CreateCounter<long>("yapit.subscriptions.plan_changes", "{change}",
-        "Plan changes requested through the API (direction: upgrade, downgrade, interval_switch, no_op; timing: when it reaches Stripe).");
-    public static readonly Counter<long> Cancellations = Meter.CreateCounter<long>("yapit.subscriptions.cancellations", "{cancellation}",
-        "Cancellations requested through the API (when: at_period_end, now) and reactivations (when: reactivated).");
-    public static readonly Counter<long> ReconciliationRuns = Meter.CreateCounter<long>("yapit.subscriptions.reconciliation.runs", "{run}",
-        "Reconciliation passes (outcome: completed, failed).");
-    public static readonly Counter<long> ReconciliationCorrections = Meter.CreateCounter<long>("yapit.subscriptions.reconciliation.corrections", "{correction}",
-        "Subscriptions whose stored state differed from Stripe's and was corrected by reconciliation.");
-    public static readonly Counter<long> PendingApplied = Meter.CreateCounter<long>("yapit.subscriptions.pending_applied", "{change}",
-        "Pending at-period-end plans applied to Stripe shortly before the period ended.");
-}

@@ -189,6 +189,11 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
         }
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (changes.Count > 0)
+        {
+            // Counted here, after the commit under the row lock, so concurrent syncs of one change count it once.
+            SubscriptionTelemetry.CountPaymentTransition(sameSubscription ? stored!.Stripe : null, incoming);
+        }
         return changes.Count > 0 ? ApplyOutcome.Applied : ApplyOutcome.Unchanged;
     }
 

@@ -28,7 +28,7 @@ public sealed class SubscriptionSync(
     TimeProvider time,
     ILogger<SubscriptionSync> logger)
 {
-    public static readonly ActivitySource ActivitySource = new("Yapit.Subscriptions");
+    public static ActivitySource ActivitySource => SubscriptionTelemetry.ActivitySource;
 
     private readonly SubscriptionService _subscriptions = new(stripe);
 

@@ -66,7 +66,7 @@ public sealed class SubscriptionEventHandler(
         }
         if (stripeEvent.Type == "checkout.session.completed")
         {
-            CheckoutTelemetry.CheckoutsCompleted.Add(1, new KeyValuePair<string, object?>("mode", session.Mode));
+            SubscriptionTelemetry.CheckoutsCompleted.Add(1, new KeyValuePair<string, object?>("mode", session.Mode));
         }
         if (session.CustomerId is { } customerId)
         {

@@ -52,7 +52,7 @@ public sealed class ReconciliationService(
                 catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
                     || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
                 {
-                    SubscriptionChangesTelemetry.ReconciliationRuns.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                    SubscriptionTelemetry.ReconciliationRuns.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
                     logger.LogWarning(error, "Reconciliation with Stripe failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
                 }
                 await Task.Delay(options.CurrentValue.Interval, time, stoppingToken).ConfigureAwait(false);
@@ -133,10 +133,10 @@ public sealed class ReconciliationService(
         }
 
         var applied = await ApplyPendingAsync(settings.PendingLeadTime, cancellationToken).ConfigureAwait(false);
-        SubscriptionChangesTelemetry.ReconciliationRuns.Add(1, new KeyValuePair<string, object?>("outcome", "completed"));
+        SubscriptionTelemetry.ReconciliationRuns.Add(1, new KeyValuePair<string, object?>("outcome", "completed"));
         if (corrected > 0)
         {
-            SubscriptionChangesTelemetry.ReconciliationCorrections.Add(corrected);
+            SubscriptionTelemetry.ReconciliationCorrections.Add(corrected);
         }
         activity?.SetTag("yapit.reconciliation.listed", listed);
         activity?.SetTag("yapit.reconciliation.corrected", corrected);
@@ -194,7 +194,7 @@ public sealed class ReconciliationService(
                     await store.SetPlanDecisionsAsync(pending.UserId, subscription.Id, after.GraceTier, after.GraceUntil, null, null, ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
                 }
                 applied++;
-                SubscriptionChangesTelemetry.PendingApplied.Add(1);
+                SubscriptionTelemetry.PendingApplied.Add(1);
                 logger.LogInformation("Applied the pending plan {Tier} {Interval} to subscription {SubscriptionId} of user {UserId}; its period ends {PeriodEnd}",
                     target.Tier, target.Interval, subscription.Id, pending.UserId, periodEnd);
             }

@@ -1,6 +1,7 @@
 using System.Net;
 using Stripe;
 using Yapit.Billing.Catalog;
+using Yapit.Tests.Emulator.StripeNet;
 using Yapit.Tests.Infrastructure;
 using PortalSession = Stripe.BillingPortal.Session;
 
@@ -30,8 +31,10 @@ public sealed class PortalScenarioTests(PostgresServerFixture postgres)
 
         var (opened, portal) = await client.PostAsync("/v1/billing/portal", new { flow = "subscription_cancel" });
         var session = (await PortalSessionsAsync(stack))[0];
-        // The portal's own pages do not cancel in the emulator yet: this is what its cancel does for a trial, made with Stripe.net.
-        await stack.Stripe.V1.Subscriptions.UpdateAsync(subscriptionId, new SubscriptionUpdateOptions { CancelAt = Start.AddDays(3) }, cancellationToken: Ct);
+        // The person cancels on the portal page the gateway's deep link opened (for a trial the portal sets cancel_at to its end).
+        using var browser = stack.Pipeline.Stripe.Browser();
+        var cancel = await StripeNetHarness.PostFormAsync(browser, $"{new Uri(session.Url).AbsolutePath}/subscriptions/{subscriptionId}/cancel", ("feedback", "too_expensive"));
+        Assert.True((int)cancel.Status is >= 200 and < 400, $"the portal's cancel answered {(int)cancel.Status}: {cancel.Body}");
         await stack.SettleAsync(Ct);
         var canceling = await stack.SubscriptionAsync(user, Ct);
         await stack.AdvanceAsync(clock, Start.AddDays(3).AddHours(1), Ct);
