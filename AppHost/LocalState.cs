@@ -95,18 +95,29 @@ public sealed class LocalState
         return values[name];
     }
 
+    private static System.Diagnostics.Process? RunningProcess(int pid)
+    {
+        try
+        {
+            return System.Diagnostics.Process.GetProcessById(pid);
+        }
+        catch (ArgumentException) // not running (any more)
+        {
+            return null;
+        }
+    }
+
     /// <summary>--fresh: stops a server left running, then removes only what the app host keeps here.</summary>
     private void Reset()
     {
         var pidFile = Path.Combine(PostgresDirectory, "postmaster.pid");
-        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && System.IO.Directory.Exists($"/proc/{pid}"))
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && RunningProcess(pid) is { } server)
         {
             using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             kill.WaitForExit();
-            for (var i = 0; i < 100 && System.IO.Directory.Exists($"/proc/{pid}"); i++)
-            {
-                Thread.Sleep(100);
-            }
+            // A fast shutdown takes well under a second; the data directory must not be deleted under a running server.
+            server.WaitForExit(TimeSpan.FromSeconds(10));
+            server.Dispose();
         }
         foreach (var directory in new[] { PostgresDirectory, StripeDirectory })
         {

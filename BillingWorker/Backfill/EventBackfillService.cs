@@ -3,6 +3,7 @@ using Npgsql;
 using Stripe;
 using Yapit.Billing.Inbox;
 using Yapit.BillingWorker.Inbox;
+using Yapit.BillingWorker.Scheduling;
 
 namespace Yapit.BillingWorker.Backfill;
 
@@ -20,40 +21,18 @@ public sealed class EventBackfillService(
     InboxStore inbox,
     IOptionsMonitor<BackfillOptions> options,
     TimeProvider time,
-    ILogger<EventBackfillService> logger) : BackgroundService
+    ILogger<EventBackfillService> logger) : ScheduledStripePass(time, logger)
 {
     /// <summary>Stripe's largest page.</summary>
     private const int PageSize = 100;
 
     private readonly EventService _events = new(stripe);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.CurrentValue.Enabled)
-        {
-            return;
-        }
-        try
-        {
-            await Task.Delay(options.CurrentValue.InitialDelay, time, stoppingToken).ConfigureAwait(false);
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await RunOnceAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
-                    || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
-                {
-                    logger.LogWarning(error, "Backfill of Stripe events failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
-                }
-                await Task.Delay(options.CurrentValue.Interval, time, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override IPassSchedule Schedule => options.CurrentValue;
+
+    protected override string Name => "Backfill of Stripe events";
+
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
 
     private DateTimeOffset? _lastPassStarted;
     private DateTimeOffset? _lastFullSweepStarted;
@@ -63,7 +42,7 @@ public sealed class EventBackfillService(
     {
         using var activity = InboxTelemetry.ActivitySource.StartActivity("backfill stripe events");
         var settings = options.CurrentValue;
-        var started = time.GetUtcNow();
+        var started = Time.GetUtcNow();
         var oldestListable = started - BackfillOptions.StripeRetention;
         var full = _lastPassStarted is null || _lastFullSweepStarted is null || started - _lastFullSweepStarted >= settings.FullSweepInterval;
         var since = full ? oldestListable : _lastPassStarted!.Value - settings.Overlap;

@@ -41,7 +41,7 @@ public sealed class InboxOptions
 }
 
 /// <summary>Bound from <c>Backfill</c>.</summary>
-public sealed class BackfillOptions
+public sealed class BackfillOptions : Yapit.BillingWorker.Scheduling.IPassSchedule
 {
     public const string SectionName = "Backfill";
 

@@ -1,7 +1,7 @@
 namespace Yapit.BillingWorker.Reconciliation;
 
 /// <summary>Bound from <c>Reconciliation</c>: how often the worker compares the stored subscriptions with Stripe's.</summary>
-public sealed class ReconciliationOptions
+public sealed class ReconciliationOptions : Yapit.BillingWorker.Scheduling.IPassSchedule
 {
     public const string SectionName = "Reconciliation";
 

@@ -5,6 +5,7 @@ using Stripe;
 using Stripe.TestHelpers;
 using Yapit.Billing.Plans;
 using Yapit.Billing.Subscriptions;
+using Yapit.BillingWorker.Scheduling;
 
 namespace Yapit.BillingWorker.Reconciliation;
 
@@ -27,41 +28,21 @@ public sealed class ReconciliationService(
     PlanChangeService planChanges,
     IOptionsMonitor<ReconciliationOptions> options,
     TimeProvider time,
-    ILogger<ReconciliationService> logger) : BackgroundService
+    ILogger<ReconciliationService> logger) : ScheduledStripePass(time, logger)
 {
     private static readonly ActivitySource ActivitySource = SubscriptionSync.ActivitySource;
 
     private readonly SubscriptionService _subscriptions = new(stripe);
     private readonly TestClockService _clocks = new(stripe);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.CurrentValue.Enabled)
-        {
-            return;
-        }
-        try
-        {
-            await Task.Delay(options.CurrentValue.InitialDelay, time, stoppingToken).ConfigureAwait(false);
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await RunOnceAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
-                    || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
-                {
-                    SubscriptionTelemetry.ReconciliationRuns.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-                    logger.LogWarning(error, "Reconciliation with Stripe failed; trying again in {IntervalMinutes:0.#} min", options.CurrentValue.Interval.TotalMinutes);
-                }
-                await Task.Delay(options.CurrentValue.Interval, time, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override IPassSchedule Schedule => options.CurrentValue;
+
+    protected override string Name => "Reconciliation with Stripe";
+
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
+
+    protected override void OnPassFailed() =>
+        SubscriptionTelemetry.ReconciliationRuns.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
 
     public async Task<ReconciliationReport> RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -77,7 +58,7 @@ public sealed class ReconciliationService(
 
         // Without a status Stripe lists every subscription that is not canceled. A page's subscriptions count as read
         // when the page was asked for: a webhook's sync that read one later wins the stale guard.
-        var pageReadAt = time.GetUtcNow();
+        var pageReadAt = Time.GetUtcNow();
         await using (var pages = _subscriptions.ListAutoPagingAsync(new SubscriptionListOptions { Limit = pageSize }, cancellationToken: cancellationToken)
             .GetAsyncEnumerator(cancellationToken))
         {
@@ -85,7 +66,7 @@ public sealed class ReconciliationService(
             {
                 if (listed % pageSize == 0)
                 {
-                    pageReadAt = time.GetUtcNow();
+                    pageReadAt = Time.GetUtcNow();
                 }
                 if (!await pages.MoveNextAsync().ConfigureAwait(false))
                 {
@@ -164,7 +145,7 @@ public sealed class ReconciliationService(
                 {
                     continue;
                 }
-                var now = time.GetUtcNow();
+                var now = Time.GetUtcNow();
                 if (subscription.TestClockId is { } clockId)
                 {
                     if (!clockTimes.TryGetValue(clockId, out now))
@@ -188,7 +169,7 @@ public sealed class ReconciliationService(
                 // One key per pending plan and period: two workers, or a retried pass, switch the price once.
                 var key = $"pending:{subscription.Id}:{target.Tier}:{target.Interval}:{periodEnd.ToUnixTimeSeconds()}";
                 var updated = await planChanges.SwitchPriceAsync(subscription, item, target, "none", key, cancellationToken).ConfigureAwait(false);
-                await sync.SyncAsync(updated, time.GetUtcNow(), ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
+                await sync.SyncAsync(updated, Time.GetUtcNow(), ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
                 if (await store.GetAsync(pending.UserId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscription.Id)
                 {
                     await store.SetPlanDecisionsAsync(pending.UserId, subscription.Id, after.GraceTier, after.GraceUntil, null, null, ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);

@@ -37,8 +37,8 @@ public sealed class GatewayRecords : IAsyncDisposable
         var gateway = await ChildService.StartAsync("gateway", assembly, [], new Dictionary<string, string>
         {
             ["ConnectionStrings__billingdb"] = connectionString,
-            ["Stripe__SecretKey"] = "sk_test_benchusage0000000000000000",
-            ["Stripe__WebhookSecrets__0"] = "whsec_benchusage0000000000000000",
+            ["Stripe__SecretKey"] = "sk_test_yapit_bench_usage_never_used",
+            ["Stripe__WebhookSecrets__0"] = "whsec_yapit_bench_usage_never_used",
             ["Auth__ServiceApiKey"] = ServiceKey,
             ["Logging__LogLevel__Default"] = "Warning",
             ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
