@@ -15,6 +15,7 @@ public static class SubscriptionServices
         services.TryAddSingleton<PlanCatalogReader>();
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<MeterCatalogSource>();
+        services.AddOptions<UsageLedgerOptions>().BindConfiguration(UsageLedgerOptions.SectionName);
         services.TryAddSingleton(UsageLedger.Create);
         services.TryAddSingleton<SubscriptionSync>();
         return services;

@@ -10,7 +10,6 @@ public sealed record MeterDefinition(string Name, long RolloverCap)
 public sealed class MeterCatalog(IEnumerable<MeterDefinition> meters, IReadOnlyDictionary<(string Tier, string Meter), long?> limits)
 {
     private readonly Dictionary<string, MeterDefinition> _meters = meters.ToDictionary(m => m.Name, StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string[] Tiers, long?[] Limits)> _limitsByMeter = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<MeterDefinition> Meters => _meters.Values;
 
@@ -22,12 +21,8 @@ public sealed class MeterCatalog(IEnumerable<MeterDefinition> meters, IReadOnlyD
     public long? Limit(string tier, string meter) => limits.TryGetValue((tier, meter), out var limit) ? limit : 0;
 
     /// <summary>
-    /// A meter's limit for every tier the catalog lists, as parallel arrays (for <c>billing.usage_record</c>, which
-    /// applies the same rule as <see cref="Limit"/>: a tier not listed includes nothing, null is unlimited). Built once per catalog.
+    /// Every tier that has a limit, in ordinal order: with <see cref="Limit"/> per meter, the catalog as
+    /// <c>billing.usage_record</c> takes it (a tier not listed includes nothing there too).
     /// </summary>
-    public (string[] Tiers, long?[] Limits) LimitsOf(string meter) => _limitsByMeter.GetOrAdd(meter, name =>
-    {
-        var rows = limits.Where(l => l.Key.Meter == name).OrderBy(l => l.Key.Tier, StringComparer.Ordinal).ToList();
-        return (rows.Select(r => r.Key.Tier).ToArray(), rows.Select(r => r.Value).ToArray());
-    });
+    public string[] Tiers { get; } = limits.Keys.Select(k => k.Tier).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 }

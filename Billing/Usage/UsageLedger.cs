@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Yapit.Billing.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,7 +13,7 @@ namespace Yapit.Billing.Usage;
 /// the other and none is lost. Reads (checks, summaries) take no lock: they see the last committed state, with due
 /// renewals computed in memory by the same rules.
 /// </summary>
-public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource catalogs, TimeProvider time)
+public sealed class UsageLedger
 {
     /// <summary>
     /// The key of the ledger's own pool (registered by <see cref="Data.BillingDatabase.AddBillingDatabase"/>): its
@@ -19,11 +21,26 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
     /// </summary>
     public const string DataSourceKey = "usage-ledger";
 
+    private readonly NpgsqlDataSource dataSource;
+    private readonly MeterCatalogSource catalogs;
+    private readonly TimeProvider time;
+    private readonly GroupCommit<PendingRecord, OneTripAnswer> _records;
+
+    public UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource catalogs, TimeProvider time, UsageLedgerOptions? options = null)
+    {
+        this.dataSource = dataSource;
+        this.catalogs = catalogs;
+        this.time = time;
+        options ??= new UsageLedgerOptions();
+        _records = new GroupCommit<PendingRecord, OneTripAnswer>(WriteRecordsAsync, options.MaxConcurrentRecordWrites, options.MaxRecordBatch);
+    }
+
     /// <summary>The ledger on its own pool when the host registered one (<see cref="DataSourceKey"/>), else on the default one.</summary>
     public static UsageLedger Create(IServiceProvider services) => new(
         services.GetKeyedService<NpgsqlDataSource>(DataSourceKey) ?? services.GetRequiredService<NpgsqlDataSource>(),
         services.GetRequiredService<MeterCatalogSource>(),
-        services.GetRequiredService<TimeProvider>());
+        services.GetRequiredService<TimeProvider>(),
+        services.GetService<IOptions<UsageLedgerOptions>>()?.Value);
 
     public static readonly TimeSpan DefaultReservationLifetime = TimeSpan.FromHours(1);
     public static readonly TimeSpan MaxReservationLifetime = TimeSpan.FromHours(48);
@@ -34,18 +51,44 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
         var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var meter = catalog.Meter(request.Meter);
         using var activity = StartActivity("usage record", request.UserId, request.Meter);
+        var pending = new PendingRecord(request, meter, catalog, RecordTime());
+        return await CompleteAsync(pending, _records.SubmitAsync(pending, cancellationToken), activity, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies several records, side by side: they share statements and commits with each other (and with concurrent
+    /// callers' records). Each answer is that record's result, or its own exception, in the order of the requests; a
+    /// user's records apply in that order.
+    /// </summary>
+    public async Task<IReadOnlyList<Task<UsageRecordResult>>> RecordManyAsync(IReadOnlyList<UsageRecordRequest> requests, CancellationToken cancellationToken)
+    {
+        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var meters = requests.Select(r => catalog.Meter(r.Meter)).ToList();
+        var now = RecordTime();
+        var pending = requests.Select((r, i) => new PendingRecord(r, meters[i], catalog, now)).ToList();
+        var answers = _records.SubmitMany(pending, cancellationToken);
+        return pending.Select((p, i) => CompleteAsync(p, answers[i], activity: null, cancellationToken)).ToList();
+    }
+
+    /// <summary>Postgres keeps microseconds: the first answer and every replay show the same time.</summary>
+    private DateTimeOffset RecordTime()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % 10));
+    }
+
+    private async Task<UsageRecordResult> CompleteAsync(PendingRecord pending, Task<OneTripAnswer> written, Activity? activity, CancellationToken cancellationToken)
+    {
+        var request = pending.Request;
         try
         {
-            // Postgres keeps microseconds: the first answer and every replay show the same time.
-            var now = time.GetUtcNow();
-            var recordedAt = now.AddTicks(-(now.Ticks % 10));
-            var (outcome, fast) = await RecordInOneTripAsync(request, meter, catalog, recordedAt, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("yapit.usage.path", outcome == FastOutcome.Slow ? "locked session" : "one round trip");
+            var (outcome, fast) = await written.ConfigureAwait(false);
+            activity?.SetTag("yapit.usage.path", outcome == FastOutcome.Slow ? "locked session" : "group commit");
             var result = outcome switch
             {
                 FastOutcome.Applied => fast!,
                 FastOutcome.Existing => SameRecord(fast!, request) ? fast! with { Replayed = true } : throw new IdempotencyKeyReusedException(request.IdempotencyKey),
-                _ => await RecordInSessionAsync(request, meter, catalog, recordedAt, cancellationToken).ConfigureAwait(false),
+                _ => await RecordInSessionAsync(request, pending.Meter, pending.Catalog, pending.RecordedAt, cancellationToken).ConfigureAwait(false),
             };
             UsageTelemetry.RecordApplied(request.Meter, result.Breakdown, result.Replayed);
             activity?.SetTag("yapit.usage.replayed", result.Replayed);
@@ -65,29 +108,114 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
 
     private enum FastOutcome { Applied, Existing, Slow }
 
-    private const string RecordFunctionSql = "SELECT * FROM billing.usage_record($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    private sealed record PendingRecord(UsageRecordRequest Request, MeterDefinition Meter, MeterCatalog Catalog, DateTimeOffset RecordedAt);
+
+    private readonly record struct OneTripAnswer(FastOutcome Outcome, UsageRecordResult? Result);
 
     /// <summary>
-    /// The hot path: <c>billing.usage_record</c> (migration 0007) checks the key, locks the account, runs the waterfall
-    /// and writes the balance and the record in one statement, one round trip, committed on its own. It hands a record
-    /// back ('slow', having changed nothing) when the user has no account yet or a period must be renewed first.
+    /// The hot path: records that arrive together go to Postgres in one statement and one transaction
+    /// (<see cref="GroupCommit{TItem, TResult}"/>), each through <c>billing.usage_record</c> (migration 0007): it
+    /// locks the account, checks the key, runs the waterfall and writes the balance and the record. The batch is
+    /// sorted by user, so concurrent batches take their row locks in one order and cannot deadlock; records of one
+    /// user keep their order. A record comes back 'slow' (nothing done) when its user has no account yet or a period
+    /// must be renewed first: the C# path applies it after the commit.
     /// </summary>
-    private async Task<(FastOutcome Outcome, UsageRecordResult? Result)> RecordInOneTripAsync(
-        UsageRecordRequest request, MeterDefinition meter, MeterCatalog catalog, DateTimeOffset recordedAt, CancellationToken cancellationToken)
+    private const string RecordBatchSql = """
+        SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::integer[])
+            WITH ORDINALITY AS i(idempotency_key, user_id, meter, amount, reference, recorded_at, meter_index, n)
+        CROSS JOIN LATERAL billing.usage_record(i.idempotency_key, i.user_id, i.meter, i.amount, i.reference, i.recorded_at,
+            $8[i.meter_index], $9, $10[(i.meter_index - 1) * cardinality($9) + 1 : i.meter_index * cardinality($9)]) r
+        ORDER BY i.n
+        """;
+
+    private async Task WriteRecordsAsync(IReadOnlyList<GroupCommit<PendingRecord, OneTripAnswer>.Write> batch)
     {
-        var (tiers, limits) = catalog.LimitsOf(meter.Name);
-        await using var command = dataSource.CreateCommand(RecordFunctionSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.IdempotencyKey });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.UserId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Meter });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = request.Amount });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Reference ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = recordedAt.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = meter.Kind == MeterKind.Waterfall });
+        // A catalog refresh between two records of a batch: each catalog's records go in a statement of their own.
+        foreach (var sameCatalog in batch.GroupBy(w => w.Item.Catalog))
+        {
+            var writes = sameCatalog.OrderBy(w => w.Item.Request.UserId, StringComparer.Ordinal).ToList(); // stable: a user's records keep their order
+            var links = writes.Skip(1).Where(w => w.Context != default).Select(w => new ActivityLink(w.Context));
+            using var activity = UsageTelemetry.ActivitySource.StartActivity(ActivityKind.Internal, writes[0].Context, links: links, name: "usage record batch");
+            activity?.SetTag("yapit.usage.batch_size", writes.Count);
+            UsageTelemetry.RecordBatchSize.Record(writes.Count);
+            try
+            {
+                await WriteRecordBatchAsync(writes, sameCatalog.Key).ConfigureAwait(false);
+            }
+            catch (PostgresException error) when (writes.Count > 1 && IsOneRecordsFault(error))
+            {
+                // One record's conflict (its key applied concurrently for another user) or a deadlock with a
+                // transaction outside the ledger must not fail its neighbours: each goes again on its own.
+                activity?.AddEvent(new ActivityEvent("batch refused; writing one by one", tags: new() { ["db.response.status_code"] = error.SqlState }));
+                foreach (var write in writes)
+                {
+                    try
+                    {
+                        await WriteRecordBatchAsync([write], sameCatalog.Key).ConfigureAwait(false);
+                    }
+                    catch (Exception single)
+                    {
+                        write.Fail(single);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task WriteRecordBatchAsync(IReadOnlyList<GroupCommit<PendingRecord, OneTripAnswer>.Write> writes, MeterCatalog catalog)
+    {
+        var count = writes.Count;
+        var meterNames = writes.Select(w => w.Item.Meter.Name).Distinct(StringComparer.Ordinal).ToList();
+        var tiers = catalog.Tiers;
+        var limits = new long?[meterNames.Count * tiers.Length];
+        for (var m = 0; m < meterNames.Count; m++)
+        {
+            for (var t = 0; t < tiers.Length; t++)
+            {
+                limits[(m * tiers.Length) + t] = catalog.Limit(tiers[t], meterNames[m]);
+            }
+        }
+        var (keys, users, meters, amounts, references, times, meterIndexes) =
+            (new string[count], new string[count], new string[count], new long[count], new string?[count], new DateTimeOffset[count], new int[count]);
+        for (var i = 0; i < count; i++)
+        {
+            var (request, meter, _, recordedAt) = writes[i].Item;
+            (keys[i], users[i], meters[i], amounts[i], references[i], times[i]) =
+                (request.IdempotencyKey, request.UserId, request.Meter, request.Amount, request.Reference, recordedAt.ToUniversalTime());
+            meterIndexes[i] = meterNames.IndexOf(meter.Name) + 1;
+        }
+        await using var command = dataSource.CreateCommand(RecordBatchSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = users });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = meters });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = amounts });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = references, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = meterIndexes });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = meterNames.Select(name => catalog.Meter(name).Kind == MeterKind.Waterfall).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tiers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = limits, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var answers = new OneTripAnswer[count];
+        await using (var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (!await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"billing.usage_record answered {i} of {count} records.");
+                }
+                answers[i] = ReadAnswer(reader, writes[i].Item.Request.IdempotencyKey);
+            }
+        }
+        // Answered only now, after the statement (and with it the transaction) is done.
+        for (var i = 0; i < count; i++)
+        {
+            writes[i].Answer(answers[i]);
+        }
+    }
+
+    private static OneTripAnswer ReadAnswer(NpgsqlDataReader reader, string key)
+    {
         var outcome = reader.GetString(0) switch
         {
             "applied" => FastOutcome.Applied,
@@ -96,13 +224,17 @@ public sealed class UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource 
         };
         if (outcome == FastOutcome.Slow)
         {
-            return (outcome, null);
+            return new OneTripAnswer(outcome, null);
         }
-        return (outcome, new UsageRecordResult(request.IdempotencyKey, reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+        return new OneTripAnswer(outcome, new UsageRecordResult(key, reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
             reader.GetFieldValue<DateTimeOffset>(5),
             new Breakdown(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9)),
             reader.GetFieldValue<DateTimeOffset>(10), Replayed: false));
     }
+
+    /// <summary>A unique violation (a key applied concurrently for another user), a deadlock or a serialization failure.</summary>
+    private static bool IsOneRecordsFault(PostgresException error) =>
+        error.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
     /// <summary>The general path, for a new account or a period to renew first: the account loaded and saved under its lock.</summary>
     private Task<UsageRecordResult> RecordInSessionAsync(UsageRecordRequest request, MeterDefinition meter, MeterCatalog catalog, DateTimeOffset recordedAt, CancellationToken cancellationToken) =>

@@ -19,6 +19,8 @@ public static class UsageTelemetry
     public static readonly Counter<long> Renewals = Meter.CreateCounter<long>("yapit.usage.renewals", "{renewal}", "Ended periods renewed, per meter (trial: true when the period was a trial, which rolls nothing over).");
     public static readonly Counter<long> DebtRepaid = Meter.CreateCounter<long>("yapit.usage.debt_repaid", "{unit}", "Debt repaid by renewals and credit packs.");
     public static readonly Counter<long> RolledOver = Meter.CreateCounter<long>("yapit.usage.rolled_over", "{unit}", "Unused allowance added to rollover at period ends.");
+    public static readonly Histogram<int> RecordBatchSize = Meter.CreateHistogram<int>("yapit.usage.record_batch_size", "{record}", "Records written by one statement and one commit (records that arrived together).",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
     public static readonly Counter<long> CreditsGranted = Meter.CreateCounter<long>("yapit.usage.credits_granted", "{unit}", "Credits granted by credit packs.");
 
     internal static void RecordApplied(string meter, Breakdown breakdown, bool replayed)

@@ -70,19 +70,28 @@ public static class UsageApi
         {
             return TypedResults.ValidationProblem(errors, title: "The usage record is not valid.");
         }
+        // A batch's records go to the ledger together and share its commits; each has its own answer.
+        var answers = await ledger.RecordManyAsync(requests, cancellationToken);
         var results = new List<UsageRecordResponse>(requests.Count);
-        foreach (var request in requests)
+        int? reusedAt = null;
+        for (var i = 0; i < answers.Count; i++)
         {
             try
             {
-                results.Add(ToResponse(await ledger.RecordAsync(request, cancellationToken)));
+                results.Add(ToResponse(await answers[i]));
             }
             catch (IdempotencyKeyReusedException)
             {
-                // Earlier records of the batch stay applied: they are idempotent, so the caller fixes this one and sends the batch again.
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An idempotency key was used again with other values.",
-                    detail: $"Record {results.Count} of the request reuses an idempotency key with another user, meter or amount.");
+                reusedAt ??= i;
             }
+        }
+        if (reusedAt is { } at)
+        {
+            // The batch's other records are applied: they are idempotent, so the caller fixes this one and sends the batch again.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An idempotency key was used again with other values.",
+                detail: batch
+                    ? $"records[{at}] reuses an idempotency key with another user, meter or amount. The batch's other records are applied; sending the batch again replays them."
+                    : "The idempotency key was used before with another user, meter or amount.");
         }
         return batch ? TypedResults.Ok(new UsageRecordsResponse(results)) : TypedResults.Ok(results[0]);
     }
