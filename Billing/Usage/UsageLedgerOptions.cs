@@ -9,7 +9,7 @@ public sealed class UsageLedgerOptions
     /// Record statements in flight at once (each one transaction and one connection). Records that arrive while all
     /// are busy go together into the next one.
     /// </summary>
-    public int MaxConcurrentRecordWrites { get; set; } = 4;
+    public int MaxConcurrentRecordWrites { get; set; } = 8;
 
     /// <summary>The most records in one statement.</summary>
     public int MaxRecordBatch { get; set; } = 64;

@@ -30,7 +30,7 @@ public sealed class GatewayRecords : IAsyncDisposable
 
     public int ProcessId => _gateway.ProcessId;
 
-    public static async Task<GatewayRecords> StartAsync(string connectionString, CancellationToken cancellationToken)
+    public static async Task<GatewayRecords> StartAsync(string connectionString, UsageLedgerOptions ledger, CancellationToken cancellationToken)
     {
         var assembly = ProjectMetadata.For("Gateway").AssemblyPath;
         var url = new Uri($"http://127.0.0.1:{LocalPostgresServer.FreePort().ToString(CultureInfo.InvariantCulture)}/");
@@ -41,19 +41,23 @@ public sealed class GatewayRecords : IAsyncDisposable
             ["Stripe__WebhookSecrets__0"] = "whsec_yapit_bench_usage_never_used",
             ["Auth__ServiceApiKey"] = ServiceKey,
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Usage__MaxConcurrentRecordWrites"] = ledger.MaxConcurrentRecordWrites.ToString(CultureInfo.InvariantCulture),
+            ["Usage__MaxRecordBatch"] = ledger.MaxRecordBatch.ToString(CultureInfo.InvariantCulture),
             ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
         }, new Uri(url, "health"), cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"gateway: {assembly} on {url}");
         return new GatewayRecords(gateway, url);
     }
 
-    public async Task<string?> SendAsync(UsageRecordRequest request, CancellationToken cancellationToken)
+    /// <summary>One record as a single record's body, several as one batch (<c>records</c>).</summary>
+    public async Task<string?> SendAsync(IReadOnlyList<UsageRecordRequest> requests, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        var records = requests.Select(request => new Dictionary<string, object?>
         {
             ["user_id"] = request.UserId, ["meter"] = request.Meter, ["amount"] = request.Amount,
             ["idempotency_key"] = request.IdempotencyKey, ["reference"] = request.Reference,
-        });
+        }).ToList();
+        var body = requests.Count == 1 ? JsonSerializer.Serialize(records[0]) : JsonSerializer.Serialize(new { records });
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await _http.PostAsync("v1/usage/records", content, cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -62,10 +66,19 @@ public sealed class GatewayRecords : IAsyncDisposable
             return $"HTTP {(int)response.StatusCode}: {text[..Math.Min(200, text.Length)]}";
         }
         using var json = JsonDocument.Parse(text);
-        var root = json.RootElement;
-        return root.GetProperty("replayed").GetBoolean() || root.GetProperty("amount").GetInt64() != request.Amount
-            ? $"record {request.IdempotencyKey}: {text[..Math.Min(200, text.Length)]}"
-            : null;
+        var answers = requests.Count == 1 ? [json.RootElement] : json.RootElement.GetProperty("records").EnumerateArray().ToArray();
+        if (answers.Length != requests.Count)
+        {
+            return $"{answers.Length} answers for {requests.Count} records";
+        }
+        for (var i = 0; i < answers.Length; i++)
+        {
+            if (answers[i].GetProperty("replayed").GetBoolean() || answers[i].GetProperty("amount").GetInt64() != requests[i].Amount)
+            {
+                return $"record {requests[i].IdempotencyKey}: {answers[i].GetRawText()[..Math.Min(200, answers[i].GetRawText().Length)]}";
+            }
+        }
+        return null;
     }
 
     public async ValueTask DisposeAsync()

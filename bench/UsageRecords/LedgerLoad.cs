@@ -7,14 +7,18 @@ namespace Yapit.Bench.UsageRecords;
 /// <summary>
 /// Calls <see cref="UsageLedger.RecordAsync"/> as Yapit's services would: a random user of the seeded ones, a random
 /// amount of tokens, a unique idempotency key. Every answered record's user and amount is kept, so the balances can
-/// be checked to the unit afterwards; every latency is kept, so the percentiles are exact.
+/// be checked to the unit afterwards; every latency is kept, so the percentiles are exact. With
+/// <paramref name="recordsPerCall"/> above 1 each call is a batch of that many records (<see cref="UsageLedger.RecordManyAsync"/>,
+/// or one <c>POST /v1/usage/records</c> with <c>records</c>), each for its own random user; rates count records,
+/// latencies calls.
 /// </summary>
-public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, int maxAmount)
+public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, int maxAmount, int recordsPerCall = 1)
 {
-    /// <summary>Applies one record some way (the ledger in-process, or the gateway over HTTP); null when applied, else what went wrong.</summary>
-    public delegate Task<string?> Sender(UsageRecordRequest request, CancellationToken cancellationToken);
+    /// <summary>Applies records some way (the ledger in-process, or the gateway over HTTP); null when all were applied, else what went wrong.</summary>
+    public delegate Task<string?> Sender(IReadOnlyList<UsageRecordRequest> requests, CancellationToken cancellationToken);
 
     private long _sequence;
+    private long _records;
     private readonly long[] _recordedPerUser = new long[users.Count];
     private readonly long[] _recordsPerUser = new long[users.Count];
 
@@ -32,6 +36,7 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
         var latencies = new List<long>[callers];
         var errors = new List<string>();
         long failed = 0;
+        var recordsBefore = Interlocked.Read(ref _records);
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
@@ -52,7 +57,8 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
         }, cancellationToken))).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
-        return new PhaseResult(name, "closed loop", callers, Math.Round(seconds, 3), all.Count, failed, Math.Round(all.Count / seconds, 1), null,
+        var records = Interlocked.Read(ref _records) - recordsBefore;
+        return new PhaseResult(name, "closed loop", callers, Math.Round(seconds, 3), records, failed, Math.Round(records / seconds, 1), null,
             LatencySummary.FromTimestamps(all), null, errors);
     }
 
@@ -68,9 +74,11 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
         var errors = new List<string>();
         long failed = 0;
         long next = -1;
-        var total = (long)(rate * duration.TotalSeconds);
+        var recordsBefore = Interlocked.Read(ref _records);
+        var callRate = rate / recordsPerCall;
+        var total = (long)(callRate * duration.TotalSeconds);
         var started = Stopwatch.GetTimestamp();
-        var ticksPerRecord = Stopwatch.Frequency / rate;
+        var ticksPerRecord = Stopwatch.Frequency / callRate;
         await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
             var mine = latencies[c] = new List<long>(65536);
@@ -103,24 +111,34 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
         }, cancellationToken))).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
-        return new PhaseResult(name, "open loop", callers, Math.Round(seconds, 3), all.Count, failed, Math.Round(all.Count / seconds, 1), rate,
+        var records = Interlocked.Read(ref _records) - recordsBefore;
+        return new PhaseResult(name, "open loop", callers, Math.Round(seconds, 3), records, failed, Math.Round(records / seconds, 1), rate,
             LatencySummary.FromTimestamps(all), LatencySummary.FromTimestamps(services.SelectMany(l => l).ToList()), errors);
     }
 
-    /// <returns>null when the record was applied; else what went wrong.</returns>
+    /// <returns>null when the records were applied; else what went wrong.</returns>
     private async Task<string?> SendAsync(Random random, Sender via, CancellationToken cancellationToken)
     {
-        var user = random.Next(users.Count);
-        var amount = random.Next(1, maxAmount + 1);
-        var key = $"bench-{Interlocked.Increment(ref _sequence)}-{Guid.NewGuid():N}";
+        var picked = new int[recordsPerCall];
+        var requests = new UsageRecordRequest[recordsPerCall];
+        for (var i = 0; i < recordsPerCall; i++)
+        {
+            picked[i] = random.Next(users.Count);
+            var key = $"bench-{Interlocked.Increment(ref _sequence)}-{Guid.NewGuid():N}";
+            requests[i] = new UsageRecordRequest(users[picked[i]], "tokens", random.Next(1, maxAmount + 1), key, "bench-doc");
+        }
         try
         {
-            if (await via(new UsageRecordRequest(users[user], "tokens", amount, key, "bench-doc"), cancellationToken).ConfigureAwait(false) is { } error)
+            if (await via(requests, cancellationToken).ConfigureAwait(false) is { } error)
             {
                 return error;
             }
-            Interlocked.Add(ref _recordedPerUser[user], amount);
-            Interlocked.Increment(ref _recordsPerUser[user]);
+            for (var i = 0; i < recordsPerCall; i++)
+            {
+                Interlocked.Add(ref _recordedPerUser[picked[i]], requests[i].Amount);
+                Interlocked.Increment(ref _recordsPerUser[picked[i]]);
+            }
+            Interlocked.Add(ref _records, recordsPerCall);
             return null;
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -129,11 +147,19 @@ public sealed class LedgerLoad(UsageLedger ledger, IReadOnlyList<string> users, 
         }
     }
 
-    private async Task<string?> ViaLedgerAsync(UsageRecordRequest request, CancellationToken cancellationToken)
+    private async Task<string?> ViaLedgerAsync(IReadOnlyList<UsageRecordRequest> requests, CancellationToken cancellationToken)
     {
-        var result = await ledger.RecordAsync(request, cancellationToken).ConfigureAwait(false);
-        return result.Replayed || result.Amount != request.Amount || result.Breakdown.Total != request.Amount
-            ? $"record {request.IdempotencyKey}: replayed {result.Replayed}, amount {result.Amount}, breakdown total {result.Breakdown.Total} (sent {request.Amount})"
-            : null;
+        var results = requests.Count == 1
+            ? [await ledger.RecordAsync(requests[0], cancellationToken).ConfigureAwait(false)]
+            : await Task.WhenAll(await ledger.RecordManyAsync(requests, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        for (var i = 0; i < results.Length; i++)
+        {
+            var (request, result) = (requests[i], results[i]);
+            if (result.Replayed || result.Amount != request.Amount || result.Breakdown.Total != request.Amount)
+            {
+                return $"record {request.IdempotencyKey}: replayed {result.Replayed}, amount {result.Amount}, breakdown total {result.Breakdown.Total} (sent {request.Amount})";
+            }
+        }
+        return null;
     }
 }

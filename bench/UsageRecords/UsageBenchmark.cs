@@ -50,7 +50,11 @@ public static class UsageBenchmark
         var ledgerConnection = options.NpgsqlSettings is { Length: > 0 } extra ? $"{database};{extra}" : database;
         await using var dataSource = BillingDatabase.CreateDataSource(ledgerConnection, purpose: "usage ledger", statelessSessions: true);
         var catalogs = new MeterCatalogSource(dataSource, TimeProvider.System);
-        var ledger = new UsageLedger(dataSource, catalogs, TimeProvider.System);
+        var ledgerOptions = new UsageLedgerOptions();
+        ledgerOptions.MaxConcurrentRecordWrites = options.RecordWriters ?? ledgerOptions.MaxConcurrentRecordWrites;
+        ledgerOptions.MaxRecordBatch = options.RecordBatch ?? ledgerOptions.MaxRecordBatch;
+        Console.WriteLine($"ledger: {ledgerOptions.MaxConcurrentRecordWrites} record writers, at most {ledgerOptions.MaxRecordBatch} records a statement");
+        var ledger = new UsageLedger(dataSource, catalogs, TimeProvider.System, ledgerOptions);
         var users = Enumerable.Range(0, options.Users).Select(i => $"user_bench_{i.ToString("D4", CultureInfo.InvariantCulture)}").ToList();
         await UsageSeed.CatalogAsync(dataSource, cancellationToken);
         var seeding = System.Diagnostics.Stopwatch.StartNew();
@@ -63,7 +67,8 @@ public static class UsageBenchmark
         var limit = (await catalogs.GetAsync(cancellationToken)).Limit("plus", "tokens");
 
         await CreatePgBenchTableAsync(database, options.Users, cancellationToken);
-        var load = new LedgerLoad(ledger, users, options.MaxAmount);
+        var load = new LedgerLoad(ledger, users, options.MaxAmount, options.RecordsPerCall);
+        Console.WriteLine($"callers: {options.Concurrency}, {options.RecordsPerCall} record(s) a call");
         var groups = new Dictionary<string, int>(StringComparer.Ordinal)
         {
             // This process: the ledger and its callers during the ledger's phases, pgbench (its child) during pgbench's.
@@ -158,7 +163,7 @@ public static class UsageBenchmark
         HttpPhases? http = null;
         if (options.Http)
         {
-            await using var gateway = await GatewayRecords.StartAsync(ledgerConnection, cancellationToken);
+            await using var gateway = await GatewayRecords.StartAsync(ledgerConnection, ledgerOptions, cancellationToken);
             groups["gateway"] = gateway.ProcessId;
             LedgerLoad.Sender via = gateway.SendAsync;
             var httpWarmup = await MeasureAsync(() => load.ClosedLoopAsync("http warm-up", options.Concurrency, options.Warmup, cancellationToken, via), clean: false);

@@ -4,7 +4,8 @@ namespace Yapit.Bench.UsageRecords;
 
 /// <summary>
 /// <c>[--concurrency 16] [--users 1000] [--rounds 2] [--duration 15] [--warmup 10] [--ramp 3] [--max-amount 1000]
-/// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--http] [--npgsql "Key=Value;..."]</c>.
+/// [--half-rate R] [--results dir] [--label text] [--no-pgbench] [--http] [--npgsql "Key=Value;..."] [--record-writers N]
+/// [--record-batch N] [--records-per-call N]</c>.
 /// </summary>
 public sealed record UsageOptions
 {
@@ -42,6 +43,14 @@ public sealed record UsageOptions
     /// <summary>Appended to the ledger's connection string (e.g. <c>No Reset On Close=true</c>), to compare a setting.</summary>
     public string? NpgsqlSettings { get; init; }
 
+    /// <summary>The ledger's group commit (<see cref="Yapit.Billing.Usage.UsageLedgerOptions"/>); the product's defaults when not given.</summary>
+    public int? RecordWriters { get; init; }
+
+    public int? RecordBatch { get; init; }
+
+    /// <summary>Records per call: 1 sends single records; more sends batches (the API's <c>records</c>), each record for a random user.</summary>
+    public int RecordsPerCall { get; init; } = 1;
+
     public static UsageOptions Parse(string[] args)
     {
         var options = new UsageOptions();
@@ -64,8 +73,11 @@ public sealed record UsageOptions
                 "--no-pgbench" => options with { SkipPgBench = true },
                 "--http" => options with { Http = true },
                 "--npgsql" => options with { NpgsqlSettings = Next() },
+                "--record-writers" => options with { RecordWriters = Int() },
+                "--record-batch" => options with { RecordBatch = Int() },
+                "--records-per-call" => options with { RecordsPerCall = Int() },
                 _ => throw new ArgumentException(
-                    $"unknown option '{args[i]}'; options: --concurrency N, --users N, --rounds N, --duration S, --warmup S, --ramp S, --max-amount N, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --http, --npgsql SETTINGS"),
+                    $"unknown option '{args[i]}'; options: --concurrency N, --users N, --rounds N, --duration S, --warmup S, --ramp S, --max-amount N, --half-rate R, --results DIR, --label TEXT, --no-pgbench, --http, --npgsql SETTINGS, --record-writers N, --record-batch N, --records-per-call N"),
             };
         }
         if (options.Concurrency < 1 || options.Users < 1 || options.Rounds < 1 || options.Duration <= TimeSpan.Zero || options.MaxAmount < 1)
