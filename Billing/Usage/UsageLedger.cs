@@ -57,8 +57,9 @@ public sealed class UsageLedger
 
     /// <summary>
     /// Applies several records, side by side: they share statements and commits with each other (and with concurrent
-    /// callers' records). Each answer is that record's result, or its own exception, in the order of the requests; a
-    /// user's records apply in that order.
+    /// callers' records). Each answer is that record's result, or its own exception, in the order of the requests. A
+    /// user's records in one statement (up to <see cref="UsageLedgerOptions.MaxRecordBatch"/>) apply in that order;
+    /// across statements they may not, which changes how their breakdowns split but never the balances.
     /// </summary>
     public async Task<IReadOnlyList<Task<UsageRecordResult>>> RecordManyAsync(IReadOnlyList<UsageRecordRequest> requests, CancellationToken cancellationToken)
     {
