@@ -39,6 +39,7 @@ builder.AddProject<Projects.BillingWorker>("billing-worker")
 
 stripe.ForwardWebhooksTo(gateway);
 builder.WithQuickTelemetryShutdown();
+builder.LaunchProjectsFromBuildOutput();
 builder.PrintWhereThingsAre(gateway, state);
 
 builder.Build().Run();

@@ -63,6 +63,25 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task The_projects_start_as_their_built_programs_without_OTLP_retries_and_stay_project_resources()
+    {
+        var builder = await AppHostFactory.CreateAsync(AppHostFactory.NewDataDirectory(), output: null, "--Postgres:Mode=executable");
+        var projects = builder.Resources.OfType<ProjectResource>().ToList();
+
+        Assert.Equal(["billing-worker", "gateway", "stripe", "stripe-setup"], projects.Select(p => p.Name).Order(StringComparer.Ordinal));
+        foreach (var project in projects)
+        {
+            // What DCP runs instead of `dotnet run --no-build`: the program the AppHost's build wrote, in the project's directory.
+            var projectDirectory = Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath)!;
+            var program = project.Annotations.OfType<ExecutableAnnotation>().Single();
+            Assert.True(File.Exists(program.Command), $"{project.Name}: {program.Command} exists");
+            Assert.Equal($"Yapit.{Path.GetFileName(projectDirectory)}", Path.GetFileName(program.Command));
+            Assert.Equal(projectDirectory, program.WorkingDirectory);
+            Assert.Equal(string.Empty, (await EnvironmentOf(project))["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"]);
+        }
+    }
+
+    [Fact]
     public async Task The_manifest_has_the_postgres_container_the_projects_and_secrets_only_as_secret_parameters()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -25,7 +25,7 @@ public sealed class LifecycleTests(ITestOutputHelper output, PostgresServerFixtu
                     Assert.True(app.ResourceNotifications.TryGetCurrentState(name, out var state));
                     var pid = Convert.ToInt32(state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
                     pids.Add(pid);
-                    pids.AddRange(Children(pid)); // a project runs under `dotnet run`: its own process is the child
+                    pids.AddRange(Children(pid)); // Postgres' backends; a project under `dotnet run` (its program not built where the AppHost looks) is the child
                 }
                 Assert.True(pids.Count > 4, "the projects' own processes were found");
                 await app.StopAsync(ct);
