@@ -120,12 +120,12 @@ public sealed class PlanChangeService(
                 // Asking for the plan one has drops a pending change: the user changed their mind.
                 if (stored.PendingTier is not null)
                 {
-                    await store.SetPlanDecisionsAsync(userId, subscriptionId, stored.GraceTier, stored.GraceUntil, null, null, reason, cancellationToken).ConfigureAwait(false);
+                    await store.SetPlanDecisionsAsync(userId, subscriptionId, PlanDecisionParts.Pending, null, null, null, null, reason, cancellationToken).ConfigureAwait(false);
                 }
                 return new PlanChangeResult(requestId, d.Change.Kind, d.Change.Timing, null, null);
             case PlanChangeTiming.AtPeriodEnd:
                 // Stripe is not touched: the worker switches the price shortly before the period ends (no subscription schedules).
-                await store.SetPlanDecisionsAsync(userId, subscriptionId, stored.GraceTier, stored.GraceUntil,
+                await store.SetPlanDecisionsAsync(userId, subscriptionId, PlanDecisionParts.Pending, null, null,
                     new PlanRef(d.Target.Tier, d.Target.Rank), d.ToInterval, reason, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("User {UserId} scheduled {Tier} {Interval} for the end of the period of {SubscriptionId} ({PeriodEnd})",
                     userId, d.Target.Tier, d.Target.Interval, subscriptionId, stored.Stripe.CurrentPeriodEnd);
@@ -138,7 +138,7 @@ public sealed class PlanChangeService(
                 if (await store.GetAsync(userId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscriptionId)
                 {
                     // A pending change made earlier is overtaken by this one.
-                    await store.SetPlanDecisionsAsync(userId, subscriptionId, after.GraceTier, after.GraceUntil, null, null, reason, cancellationToken).ConfigureAwait(false);
+                    await store.SetPlanDecisionsAsync(userId, subscriptionId, PlanDecisionParts.Pending, null, null, null, null, reason, cancellationToken).ConfigureAwait(false);
                 }
                 var payment = await PaymentOfAsync(updated, d.Subscription.LatestInvoiceId, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("User {UserId} changed {SubscriptionId} to {Tier} {Interval} ({Kind}, {Timing}); payment {Payment}",

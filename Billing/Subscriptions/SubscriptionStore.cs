@@ -28,6 +28,15 @@ public sealed record StripeSubscriptionState
     public required DateTimeOffset ReadAt { get; init; }
 }
 
+/// <summary>Which of our own decisions a write sets: the grace (tier and end), the pending plan (tier and interval), or both.</summary>
+[Flags]
+public enum PlanDecisionParts
+{
+    Grace = 1,
+    Pending = 2,
+    Both = Grace | Pending,
+}
+
 /// <summary>The stored subscription: Stripe's state plus our own decisions (grace, pending downgrade).</summary>
 public sealed record StoredSubscription(string UserId, StripeSubscriptionState Stripe, PlanRef? GraceTier, DateTimeOffset? GraceUntil, PlanRef? PendingTier, BillingInterval? PendingInterval)
 {
@@ -231,18 +240,25 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
-    /// <summary>Sets (or, with nulls, clears) our own decisions on the user's current subscription, with a history row.</summary>
-    public async Task<bool> SetPlanDecisionsAsync(string userId, string subscriptionId, PlanRef? graceTier, DateTimeOffset? graceUntil, PlanRef? pendingTier, BillingInterval? pendingInterval, ChangeReason reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets (or, with nulls, clears) our own decisions on the user's current subscription, with a history row. Only the
+    /// <paramref name="parts"/> named are written: a sync that only clears a pending plan must not write back the grace
+    /// it read a moment earlier, or it would undo a grace that a concurrent sync of the same change has just set.
+    /// </summary>
+    public async Task<bool> SetPlanDecisionsAsync(string userId, string subscriptionId, PlanDecisionParts parts, PlanRef? graceTier, DateTimeOffset? graceUntil, PlanRef? pendingTier, BillingInterval? pendingInterval, ChangeReason reason, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             WITH changed AS (
-                UPDATE billing.subscriptions SET grace_tier = $3, grace_until = $4, pending_tier = $5, pending_interval = $6, updated_at = now()
+                UPDATE billing.subscriptions SET
+                    grace_tier = CASE WHEN $10 THEN $3 ELSE grace_tier END, grace_until = CASE WHEN $10 THEN $4 ELSE grace_until END,
+                    pending_tier = CASE WHEN $11 THEN $5 ELSE pending_tier END, pending_interval = CASE WHEN $11 THEN $6 ELSE pending_interval END,
+                    updated_at = now()
                 WHERE user_id = $1 AND stripe_subscription_id = $2
-                  AND (grace_tier, grace_until, pending_tier, pending_interval) IS DISTINCT FROM ($3, $4, $5, $6)
-                RETURNING user_id)
+                  AND (($10 AND (grace_tier, grace_until) IS DISTINCT FROM ($3, $4)) OR ($11 AND (pending_tier, pending_interval) IS DISTINCT FROM ($5, $6)))
+                RETURNING user_id, grace_tier, grace_until, pending_tier, pending_interval)
             INSERT INTO billing.subscription_history (user_id, stripe_subscription_id, change, reason, stripe_event_id, request_id, after)
             SELECT user_id, $2, 'plan_decision', $7, $8, $9,
-                   jsonb_build_object('grace_tier', $3, 'grace_until', $4, 'pending_tier', $5, 'pending_interval', $6) FROM changed
+                   jsonb_build_object('grace_tier', grace_tier, 'grace_until', grace_until, 'pending_tier', pending_tier, 'pending_interval', pending_interval) FROM changed
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscriptionId });
@@ -251,6 +267,8 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(Text(pendingTier?.Tier));
         command.Parameters.Add(Text(IntervalName(pendingInterval)));
         AddReason(command.Parameters, reason);
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = parts.HasFlag(PlanDecisionParts.Grace) });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = parts.HasFlag(PlanDecisionParts.Pending) });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 

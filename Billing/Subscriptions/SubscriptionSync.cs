@@ -133,9 +133,13 @@ public sealed class SubscriptionSync(
             grace = null;
             graceUntil = null;
         }
-        if (grace != before.GraceTier || graceUntil != before.GraceUntil || pending != before.PendingTier || pendingInterval != before.PendingInterval)
+        // Only what this sync decided is written: a concurrent sync of the same change (the worker's webhook and the
+        // request's own) may have set the other part since `before` was read.
+        var parts = (grace != before.GraceTier || graceUntil != before.GraceUntil ? PlanDecisionParts.Grace : 0)
+            | (pending != before.PendingTier || pendingInterval != before.PendingInterval ? PlanDecisionParts.Pending : 0);
+        if (parts != 0)
         {
-            await store.SetPlanDecisionsAsync(userId, now.SubscriptionId, grace, graceUntil, pending, pendingInterval, reason, cancellationToken).ConfigureAwait(false);
+            await store.SetPlanDecisionsAsync(userId, now.SubscriptionId, parts, grace, graceUntil, pending, pendingInterval, reason, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -172,7 +172,7 @@ public sealed class ReconciliationService(
                 await sync.SyncAsync(updated, Time.GetUtcNow(), ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
                 if (await store.GetAsync(pending.UserId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscription.Id)
                 {
-                    await store.SetPlanDecisionsAsync(pending.UserId, subscription.Id, after.GraceTier, after.GraceUntil, null, null, ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
+                    await store.SetPlanDecisionsAsync(pending.UserId, subscription.Id, PlanDecisionParts.Pending, null, null, null, null, ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
                 }
                 applied++;
                 SubscriptionTelemetry.PendingApplied.Add(1);

@@ -67,7 +67,7 @@ public sealed class BillingReadApiTests(UsageGatewayFixture fixture) : IClassFix
             StripeCreated = now.AddDays(-40),
             ReadAt = now,
         }, ChangeReason.Reconciliation, Ct);
-        await store.SetPlanDecisionsAsync(user, "sub_" + user, new PlanRef("plus", 2), now.AddDays(20), null, null, ChangeReason.Reconciliation, Ct);
+        await store.SetPlanDecisionsAsync(user, "sub_" + user, PlanDecisionParts.Both, new PlanRef("plus", 2), now.AddDays(20), null, null, ChangeReason.Reconciliation, Ct);
 
         var mine = await GetAsync("/v1/billing/subscription", user);
         var stranger = await GetAsync("/v1/billing/subscription", "someone_else");

@@ -58,7 +58,7 @@ public sealed class SubscriptionStoreTests(PostgresServerFixture postgres)
         var (store, db) = await NewStoreAsync();
         await using var _ = db;
         await store.ApplyAsync("u1", State("sub_old", "active", Max, T0), ChangeReason.Reconciliation, Ct);
-        await store.SetPlanDecisionsAsync("u1", "sub_old", Max, T0.AddDays(10), null, null, ChangeReason.Request("req_2", "downgrade"), Ct);
+        await store.SetPlanDecisionsAsync("u1", "sub_old", PlanDecisionParts.Both, Max, T0.AddDays(10), null, null, ChangeReason.Request("req_2", "downgrade"), Ct);
         Assert.Equal((Max, T0.AddDays(10)), ((await store.GetAsync("u1", Ct))!.GraceTier, (await store.GetAsync("u1", Ct))!.GraceUntil));
         await store.ApplyAsync("u1", State("sub_old", "canceled", Max, T0.AddDays(1)), ChangeReason.Reconciliation, Ct);
 
@@ -69,6 +69,23 @@ public sealed class SubscriptionStoreTests(PostgresServerFixture postgres)
         var stored = await store.GetAsync("u1", Ct);
         Assert.Equal(("sub_new", "trialing"), (stored!.Stripe.SubscriptionId, stored.Stripe.Status));
         Assert.Null(stored.GraceTier); // the grace belonged to the old subscription
+    }
+
+    [Fact]
+    public async Task A_write_of_one_decision_leaves_the_other_as_a_concurrent_sync_set_it()
+    {
+        var (store, db) = await NewStoreAsync();
+        await using var _ = db;
+        await store.ApplyAsync("u1", State("sub_1", "active", Plus, T0), ChangeReason.Reconciliation, Ct);
+        await store.SetPlanDecisionsAsync("u1", "sub_1", PlanDecisionParts.Pending, null, null, Basic, BillingInterval.Monthly, ChangeReason.Request("req_1", "downgrade"), Ct);
+        // Two syncs of the applied pending plan, both having read "pending basic, no grace": the first saw the
+        // downgrade and keeps plus until the period ends; the second only clears the pending plan.
+        await store.SetPlanDecisionsAsync("u1", "sub_1", PlanDecisionParts.Both, Plus, T0.AddMonths(1), null, null, ChangeReason.Reconciliation, Ct);
+        var second = await store.SetPlanDecisionsAsync("u1", "sub_1", PlanDecisionParts.Pending, null, null, null, null, ChangeReason.Event("evt_1", "customer.subscription.updated"), Ct);
+
+        var stored = await store.GetAsync("u1", Ct);
+        Assert.False(second); // nothing left to change: no history row either
+        Assert.Equal((Plus, T0.AddMonths(1), (PlanRef?)null), (stored!.GraceTier, stored.GraceUntil, stored.PendingTier));
     }
 
     [Fact]
