@@ -24,9 +24,27 @@ public sealed class RunningStack : IAsyncLifetime
         var started = System.Diagnostics.Stopwatch.StartNew();
         var builder = await AppHostFactory.CreateAsync(DataDirectory, output: null);
         App = await builder.BuildAsync(ct);
-        await App.StartAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync("gateway", ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync("billing-worker", ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        try
+        {
+            await App.StartAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+            await App.ResourceNotifications.WaitForResourceHealthyAsync("gateway", ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+            await App.ResourceNotifications.WaitForResourceHealthyAsync("billing-worker", ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        }
+        catch (TimeoutException timeout)
+        {
+            // Say which resource stopped the start and what it wrote, rather than only that it timed out.
+            var states = string.Join("; ", new[] { "postgres", "stripe", "stripe-setup", "gateway", "billing-worker" }.Select(name =>
+                App.ResourceNotifications.TryGetCurrentState(name, out var state)
+                    ? $"{name}: {state.Snapshot.State?.Text} (exit {state.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, health {state.Snapshot.HealthStatus?.ToString() ?? "-"})"
+                    : $"{name}: no state"));
+            var logs = new List<string>();
+            foreach (var name in new[] { "stripe-setup", "gateway" })
+            {
+                var log = await AppHostFactory.ResourceLogAsync(App, name);
+                logs.Add($"--- {name} (last 3000 characters) ---\n{log[Math.Max(0, log.Length - 3000)..]}");
+            }
+            throw new TimeoutException($"The stack was not healthy after {started.Elapsed.TotalSeconds:F0} s. {states}\n{string.Join('\n', logs)}", timeout);
+        }
         StartTime = started.Elapsed;
     }
 
