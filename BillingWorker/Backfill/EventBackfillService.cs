@@ -20,8 +20,9 @@ public sealed class EventBackfillService(
     IStripeClient stripe,
     InboxStore inbox,
     IOptionsMonitor<BackfillOptions> options,
+    NpgsqlDataSource database,
     TimeProvider time,
-    ILogger<EventBackfillService> logger) : ScheduledStripePass(time, logger)
+    ILogger<EventBackfillService> logger) : ScheduledStripePass(database, time, logger)
 {
     /// <summary>Stripe's largest page.</summary>
     private const int PageSize = 100;
@@ -31,6 +32,9 @@ public sealed class EventBackfillService(
     protected override IPassSchedule Schedule => options.CurrentValue;
 
     protected override string Name => "Backfill of Stripe events";
+
+    /// <summary>"yapitbfl" in ASCII.</summary>
+    protected override long LeaderLockKey => 0x796170697462666c;
 
     protected override Task RunPassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
 

@@ -27,8 +27,9 @@ public sealed class ReconciliationService(
     PlanCatalogReader plans,
     PlanChangeService planChanges,
     IOptionsMonitor<ReconciliationOptions> options,
+    NpgsqlDataSource database,
     TimeProvider time,
-    ILogger<ReconciliationService> logger) : ScheduledStripePass(time, logger)
+    ILogger<ReconciliationService> logger) : ScheduledStripePass(database, time, logger)
 {
     private static readonly ActivitySource ActivitySource = SubscriptionSync.ActivitySource;
 
@@ -38,6 +39,9 @@ public sealed class ReconciliationService(
     protected override IPassSchedule Schedule => options.CurrentValue;
 
     protected override string Name => "Reconciliation with Stripe";
+
+    /// <summary>"yapitrec" in ASCII.</summary>
+    protected override long LeaderLockKey => 0x7961706974726563;
 
     protected override Task RunPassAsync(CancellationToken cancellationToken) => RunOnceAsync(cancellationToken);
 

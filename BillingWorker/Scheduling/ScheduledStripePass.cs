@@ -14,9 +14,11 @@ public interface IPassSchedule
 /// <summary>
 /// A pass over Stripe and the database repeated on a schedule (backfill, reconciliation). A pass that fails on
 /// Stripe, the network or the database is logged and tried again at the next interval; other exceptions are bugs
-/// and stop the service, as a background service's should.
+/// and stop the service, as a background service's should. With several workers, one at a time runs a scheduled
+/// pass: each takes the pass's session advisory lock first and skips the turn when another worker holds it, so
+/// Stripe is not read (and its rate limit not spent) twice for the same work.
 /// </summary>
-public abstract class ScheduledStripePass(TimeProvider time, ILogger logger) : BackgroundService
+public abstract class ScheduledStripePass(NpgsqlDataSource database, TimeProvider time, ILogger logger) : BackgroundService
 {
     /// <summary>The clock of the schedule, for the pass's own times too.</summary>
     protected TimeProvider Time { get; } = time;
@@ -26,6 +28,9 @@ public abstract class ScheduledStripePass(TimeProvider time, ILogger logger) : B
 
     /// <summary>What the pass does, for the log: "Backfill of Stripe events".</summary>
     protected abstract string Name { get; }
+
+    /// <summary>The pass's advisory lock key, one per kind of pass.</summary>
+    protected abstract long LeaderLockKey { get; }
 
     protected abstract Task RunPassAsync(CancellationToken cancellationToken);
 
@@ -46,7 +51,7 @@ public abstract class ScheduledStripePass(TimeProvider time, ILogger logger) : B
             {
                 try
                 {
-                    await RunPassAsync(stoppingToken).ConfigureAwait(false);
+                    await RunAsLeaderAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception error) when (error is StripeException or HttpRequestException or NpgsqlException or TimeoutException
                     || (error is OperationCanceledException && !stoppingToken.IsCancellationRequested))
@@ -60,5 +65,32 @@ public abstract class ScheduledStripePass(TimeProvider time, ILogger logger) : B
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private async Task RunAsLeaderAsync(CancellationToken cancellationToken)
+    {
+        // A connection of its own for the pass's length: the session lock lives as long as it does, and goes with it
+        // if this worker dies.
+        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await AdvisoryLockAsync(connection, "pg_try_advisory_lock", cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("{Pass} skipped this turn: another worker is running it", Name);
+            return;
+        }
+        try
+        {
+            await RunPassAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await AdvisoryLockAsync(connection, "pg_advisory_unlock", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> AdvisoryLockAsync(NpgsqlConnection connection, string function, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {function}($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeaderLockKey });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 }
