@@ -21,11 +21,7 @@ public sealed class DunningTests(StripeEmulatorFixture emulator) : IClassFixture
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await stripe.V1.Subscriptions.CreateAsync(new SubscriptionCreateOptions
-        {
-            Customer = customer.Id,
-            Items = [new SubscriptionItemOptions { Price = catalog.PlusMonthly.Id }],
-        }, cancellationToken: _ct);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct);
         Assert.Equal("active", subscription.Status);
         await emulator.OperatorPostAsync($"/_emulator/customers/{customer.Id}/cards?outcome={outcome}", _ct);
         return (stripe, clock, customer, subscription);

@@ -29,12 +29,7 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await stripe.V1.Subscriptions.CreateAsync(new SubscriptionCreateOptions
-        {
-            Customer = customer.Id,
-            Items = [new SubscriptionItemOptions { Price = catalog.PlusMonthly.Id }],
-            TrialPeriodDays = trialDays,
-        }, cancellationToken: _ct);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct, o => o.TrialPeriodDays = trialDays);
         var options = new ConfigurationCreateOptions
         {
             BusinessProfile = new ConfigurationBusinessProfileOptions { Headline = "Yapit billing" },

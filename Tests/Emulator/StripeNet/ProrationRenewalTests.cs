@@ -33,11 +33,7 @@ public sealed class ProrationRenewalTests(StripeEmulatorFixture emulator) : ICla
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await stripe.V1.Subscriptions.CreateAsync(new SubscriptionCreateOptions
-        {
-            Customer = customer.Id,
-            Items = [new SubscriptionItemOptions { Price = catalog.PlusMonthly.Id }],
-        }, cancellationToken: _ct);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct);
         var end = Start.AddMonths(1);
 
         var upgradeAt = Start.AddDays(9).AddHours(7);
@@ -82,12 +78,7 @@ public sealed class ProrationRenewalTests(StripeEmulatorFixture emulator) : ICla
         var coupon = await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions { PercentOff = 25, Duration = "repeating", DurationInMonths = 2 }, cancellationToken: _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await stripe.V1.Subscriptions.CreateAsync(new SubscriptionCreateOptions
-        {
-            Customer = customer.Id,
-            Items = [new SubscriptionItemOptions { Price = catalog.PlusMonthly.Id }],
-            Discounts = [new SubscriptionDiscountOptions { Coupon = coupon.Id }],
-        }, cancellationToken: _ct);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct, o => o.Discounts = [new SubscriptionDiscountOptions { Coupon = coupon.Id }]);
         var discountId = Assert.Single(subscription.DiscountIds);
 
         await stripe.AdvanceAsync(clock, Start.AddMonths(1).AddHours(1), _ct);

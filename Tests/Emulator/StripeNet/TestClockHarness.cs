@@ -44,6 +44,14 @@ public static class TestClockHarness
         }, cancellationToken: ct);
     }
 
+    /// <summary>A subscription of the customer to one price, charged automatically; <paramref name="configure"/> adds the rest.</summary>
+    public static Task<Subscription> SubscribeAsync(this StripeClient stripe, Customer customer, Price price, CancellationToken ct, Action<SubscriptionCreateOptions>? configure = null)
+    {
+        var options = new SubscriptionCreateOptions { Customer = customer.Id, Items = [new SubscriptionItemOptions { Price = price.Id }] };
+        configure?.Invoke(options);
+        return stripe.V1.Subscriptions.CreateAsync(options, cancellationToken: ct);
+    }
+
     /// <summary>The types of the events the clock's last advance emitted between its <c>advancing</c> and <c>ready</c>, in order.</summary>
     public static async Task<List<string>> LastAdvanceEventsAsync(this StripeClient stripe, CancellationToken ct)
     {

@@ -13,13 +13,6 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private Task<Subscription> SubscribeAsync(StripeClient stripe, Customer customer, Price price, Action<SubscriptionCreateOptions>? configure = null)
-    {
-        var options = new SubscriptionCreateOptions { Customer = customer.Id, Items = [new SubscriptionItemOptions { Price = price.Id }] };
-        configure?.Invoke(options);
-        return stripe.V1.Subscriptions.CreateAsync(options, cancellationToken: _ct);
-    }
-
     private async Task<List<Invoice>> InvoicesAsync(StripeClient stripe, Subscription subscription)
     {
         var invoices = await stripe.V1.Invoices.ListAsync(new InvoiceListOptions { Subscription = subscription.Id, Limit = 100 }, cancellationToken: _ct);
@@ -38,7 +31,7 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         Assert.Contains(clock.Id, (await stripe.V1.TestHelpers.TestClocks.ListAsync(cancellationToken: _ct)).Data.Select(c => c.Id));
 
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await SubscribeAsync(stripe, customer, catalog.PlusMonthly);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct);
         Assert.Equal((clock.Id, Start), (customer.TestClockId, customer.Created));
         Assert.Equal(Start, subscription.StartDate);
         Assert.Equal(Start.AddMonths(1), subscription.Items.Data[0].CurrentPeriodEnd);
@@ -69,7 +62,7 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await SubscribeAsync(stripe, customer, catalog.PlusMonthly, o => o.TrialPeriodDays = 7);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct, o => o.TrialPeriodDays = 7);
         var trialEnd = Start.AddDays(7);
         Assert.Equal(("trialing", trialEnd), (subscription.Status, subscription.TrialEnd));
 
@@ -99,8 +92,8 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, card: null, _ct);
-        var invoiced = await SubscribeAsync(stripe, customer, catalog.PlusMonthly, o => o.TrialPeriodDays = 3);
-        var canceling = await SubscribeAsync(stripe, customer, catalog.PlusMonthly, o =>
+        var invoiced = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct, o => o.TrialPeriodDays = 3);
+        var canceling = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct, o =>
         {
             o.TrialPeriodDays = 3;
             o.TrialSettings = new SubscriptionTrialSettingsOptions { EndBehavior = new SubscriptionTrialSettingsEndBehaviorOptions { MissingPaymentMethod = "cancel" } };
@@ -130,8 +123,8 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var monthly = await SubscribeAsync(stripe, customer, catalog.PlusMonthly, o => o.Items[0].Quantity = 2);
-        var yearly = await SubscribeAsync(stripe, customer, catalog.PlusYearly);
+        var monthly = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct, o => o.Items[0].Quantity = 2);
+        var yearly = await stripe.SubscribeAsync(customer, catalog.PlusYearly, _ct);
 
         await stripe.AdvanceAsync(clock, Start.AddMonths(3).AddDays(1), _ct);
         var monthlyInvoices = await InvoicesAsync(stripe, monthly);
@@ -162,7 +155,7 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         var jan31 = new DateTime(2027, 1, 31, 10, 0, 0, DateTimeKind.Utc);
         var clock = await stripe.ClockAsync(jan31, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await SubscribeAsync(stripe, customer, catalog.PlusMonthly);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct);
         Assert.Equal(new DateTime(2027, 2, 28, 10, 0, 0, DateTimeKind.Utc), subscription.Items.Data[0].CurrentPeriodEnd);
 
         await stripe.AdvanceAsync(clock, new DateTime(2027, 4, 1, 0, 0, 0, DateTimeKind.Utc), _ct);
@@ -181,7 +174,7 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var subscription = await SubscribeAsync(stripe, customer, catalog.PlusMonthly);
+        var subscription = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct);
         var change = Start.AddDays(10);
         await stripe.AdvanceAsync(clock, change, _ct);
 
@@ -206,8 +199,8 @@ public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixtu
         var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
         var clock = await stripe.ClockAsync(Start, _ct);
         var customer = await stripe.ClockCustomerAsync(clock, "pm_card_visa", _ct);
-        var atPeriodEnd = await SubscribeAsync(stripe, customer, catalog.PlusMonthly);
-        var atDate = await SubscribeAsync(stripe, customer, catalog.MaxMonthly);
+        var atPeriodEnd = await stripe.SubscribeAsync(customer, catalog.PlusMonthly, _ct);
+        var atDate = await stripe.SubscribeAsync(customer, catalog.MaxMonthly, _ct);
         await stripe.V1.Subscriptions.UpdateAsync(atPeriodEnd.Id, new SubscriptionUpdateOptions { CancelAtPeriodEnd = true }, cancellationToken: _ct);
         await stripe.V1.Subscriptions.UpdateAsync(atDate.Id, new SubscriptionUpdateOptions { CancelAt = Start.AddDays(10) }, cancellationToken: _ct);
 
