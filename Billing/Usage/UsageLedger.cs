@@ -21,16 +21,16 @@ public sealed class UsageLedger
     /// </summary>
     public const string DataSourceKey = "usage-ledger";
 
-    private readonly NpgsqlDataSource dataSource;
-    private readonly MeterCatalogSource catalogs;
-    private readonly TimeProvider time;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly MeterCatalogSource _catalogs;
+    private readonly TimeProvider _time;
     private readonly GroupCommit<PendingRecord, OneTripAnswer> _records;
 
     public UsageLedger(NpgsqlDataSource dataSource, MeterCatalogSource catalogs, TimeProvider time, UsageLedgerOptions? options = null)
     {
-        this.dataSource = dataSource;
-        this.catalogs = catalogs;
-        this.time = time;
+        _dataSource = dataSource;
+        _catalogs = catalogs;
+        _time = time;
         options ??= new UsageLedgerOptions();
         _records = new GroupCommit<PendingRecord, OneTripAnswer>(WriteRecordsAsync, options.MaxConcurrentRecordWrites, options.MaxRecordBatch);
     }
@@ -48,7 +48,7 @@ public sealed class UsageLedger
     /// <summary>Applies one record; a key seen before returns its first result and changes nothing.</summary>
     public async Task<UsageRecordResult> RecordAsync(UsageRecordRequest request, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var meter = catalog.Meter(request.Meter);
         using var activity = StartActivity("usage record", request.UserId, request.Meter);
         var pending = new PendingRecord(request, meter, catalog, RecordTime());
@@ -63,7 +63,7 @@ public sealed class UsageLedger
     /// </summary>
     public async Task<IReadOnlyList<Task<UsageRecordResult>>> RecordManyAsync(IReadOnlyList<UsageRecordRequest> requests, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var meters = requests.Select(r => catalog.Meter(r.Meter)).ToList();
         var now = RecordTime();
         var pending = requests.Select((r, i) => new PendingRecord(r, meters[i], catalog, now)).ToList();
@@ -74,7 +74,7 @@ public sealed class UsageLedger
     /// <summary>Postgres keeps microseconds: the first answer and every replay show the same time.</summary>
     private DateTimeOffset RecordTime()
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         return now.AddTicks(-(now.Ticks % 10));
     }
 
@@ -185,7 +185,7 @@ public sealed class UsageLedger
                 (request.IdempotencyKey, request.UserId, request.Meter, request.Amount, request.Reference, recordedAt.ToUniversalTime());
             meterIndexes[i] = meterNames.IndexOf(meter.Name) + 1;
         }
-        await using var command = dataSource.CreateCommand(RecordBatchSql);
+        await using var command = _dataSource.CreateCommand(RecordBatchSql);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = users });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = meters });
@@ -261,7 +261,7 @@ public sealed class UsageLedger
     /// <summary>What the user may spend of a meter now: allowance left, rollover (debt subtracts), purchased, minus open reservations.</summary>
     public async Task<UsageCheckResult> CheckAsync(string userId, string meterName, long amount, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var meter = catalog.Meter(meterName);
         using var activity = StartActivity("usage check", userId, meterName);
         var (account, reserved) = await ReadAccountAsync(userId, catalog, cancellationToken).ConfigureAwait(false);
@@ -279,7 +279,7 @@ public sealed class UsageLedger
     public async Task<UsageReservation> ReserveAsync(string userId, string meterName, long amount, string? reservationId, TimeSpan? lifetime, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var meter = catalog.Meter(meterName);
         var ttl = lifetime ?? DefaultReservationLifetime;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ttl, MaxReservationLifetime, nameof(lifetime));
@@ -295,7 +295,7 @@ public sealed class UsageLedger
                 UsageTelemetry.Refused(meterName, "reserve", activity);
                 throw new UsageLimitExceededException(check);
             }
-            var expiresAt = time.GetUtcNow() + ttl;
+            var expiresAt = _time.GetUtcNow() + ttl;
             session.Add("""
                 INSERT INTO billing.usage_reservations (reservation_id, user_id, meter, amount, expires_at) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (reservation_id) DO NOTHING
@@ -307,7 +307,7 @@ public sealed class UsageLedger
     /// <summary>Releases a reservation of this user; false when there was none (already released or expired).</summary>
     public async Task<bool> ReleaseAsync(string userId, string reservationId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("DELETE FROM billing.usage_reservations WHERE reservation_id = $1 AND user_id = $2");
+        await using var command = _dataSource.CreateCommand("DELETE FROM billing.usage_reservations WHERE reservation_id = $1 AND user_id = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reservationId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
@@ -319,12 +319,12 @@ public sealed class UsageLedger
     /// </summary>
     public async Task<IReadOnlyList<MeterRenewal>> ApplyPlanAsync(UsagePlan plan, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         using var activity = StartActivity("usage apply plan", plan.UserId, null);
         activity?.SetTag("yapit.tier", plan.Tier);
         return await InLockedAccountAsync(plan.UserId, null, (session, _) =>
         {
-            var renewals = session.Account.Apply(plan, time.GetUtcNow(), catalog);
+            var renewals = session.Account.Apply(plan, _time.GetUtcNow(), catalog);
             session.Renewals.AddRange(renewals);
             return Task.FromResult(renewals);
         }, cancellationToken).ConfigureAwait(false);
@@ -333,11 +333,11 @@ public sealed class UsageLedger
     /// <summary>The subscription ended at <paramref name="endedAt"/>: its period is renewed and the free tier follows. Rollover and credits stay.</summary>
     public async Task<IReadOnlyList<MeterRenewal>> EndPlanAsync(string userId, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         using var activity = StartActivity("usage end plan", userId, null);
         return await InLockedAccountAsync(userId, null, (session, _) =>
         {
-            var renewals = session.Account.End(endedAt, time.GetUtcNow(), catalog);
+            var renewals = session.Account.End(endedAt, _time.GetUtcNow(), catalog);
             session.Renewals.AddRange(renewals);
             return Task.FromResult(renewals);
         }, cancellationToken).ConfigureAwait(false);
@@ -347,7 +347,7 @@ public sealed class UsageLedger
     public async Task<CreditGrantResult> GrantCreditsAsync(string grantKey, string userId, string meterName, long quantity, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var meter = catalog.Meter(meterName);
         if (meter.Kind != MeterKind.Waterfall)
         {
@@ -376,7 +376,7 @@ public sealed class UsageLedger
     /// <summary>The user's plan in effect for usage, period and every meter's balances.</summary>
     public async Task<UsageSummary> GetSummaryAsync(string userId, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         var (account, reserved) = await ReadAccountAsync(userId, catalog, cancellationToken).ConfigureAwait(false);
         var meters = catalog.Meters.OrderBy(m => m.Name, StringComparer.Ordinal).Select(meter =>
         {
@@ -395,10 +395,10 @@ public sealed class UsageLedger
         var start = periodStart;
         if (start is null)
         {
-            var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+            var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
             start = (await ReadAccountAsync(userId, catalog, cancellationToken).ConfigureAwait(false)).Account.PeriodStart;
         }
-        await using var command = dataSource.CreateCommand("""
+        await using var command = _dataSource.CreateCommand("""
             SELECT meter, reference, sum(amount)::bigint, count(*)::int, min(recorded_at), max(recorded_at)
             FROM billing.usage_records WHERE user_id = $1 AND period_start = $2
             GROUP BY meter, reference ORDER BY max(recorded_at) DESC, meter, reference
@@ -440,7 +440,7 @@ public sealed class UsageLedger
 
     private async Task<UsageRecordResult?> ReadRecordAsync(string key, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(UsageLedgerSession.SelectRecordSql);
+        await using var command = _dataSource.CreateCommand(UsageLedgerSession.SelectRecordSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? UsageLedgerSession.ReadRecord(reader) : null;
@@ -449,8 +449,8 @@ public sealed class UsageLedger
     /// <summary>The account as committed, advanced in memory to now, and the open reservations per meter. No lock.</summary>
     private async Task<(UsageAccount Account, Dictionary<string, long> Reserved)> ReadAccountAsync(string userId, MeterCatalog catalog, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
         UsageLedgerSession.AddLoad(batch, userId, lockAccount: false);
         var reservations = new NpgsqlBatchCommand("SELECT meter, sum(amount)::bigint FROM billing.usage_reservations WHERE user_id = $1 AND expires_at > $2 GROUP BY meter");
@@ -475,9 +475,9 @@ public sealed class UsageLedger
     /// </summary>
     private async Task<T> InLockedAccountAsync<T>(string userId, string? idempotencyKey, Func<UsageLedgerSession, UsageRecordResult?, Task<T>> work, CancellationToken cancellationToken)
     {
-        var catalog = await catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var (session, existing) = await UsageLedgerSession.LoadLockedAsync(connection, transaction, userId, idempotencyKey, now, cancellationToken).ConfigureAwait(false);
         var renewals = session.Account.AdvanceTo(now, catalog);
