@@ -202,8 +202,11 @@ internal static class SubscriptionEngine
         var status = before["status"]!.GetValue<string>();
         if (status is "canceled" or "incomplete_expired")
         {
-            var allowed = new[] { "metadata", "cancellation_details" };
-            if (p.Values.Select(v => v.Key).Any(k => !allowed.Contains(k)))
+            // Canceled is terminal (https://docs.stripe.com/billing/subscriptions/cancel): only these two stay writable.
+            // The billing parts of an update arrive in the change, not in p, so they are checked there.
+            var allowed = new[] { "metadata", "cancellation_details", "expand" };
+            var billing = change.Items is not null || change.TrialEnd is not null || change.BillingCycleAnchor is not null || change.ProrationDate is not null;
+            if (billing || p.Values.Select(v => v.Key).Any(k => !allowed.Contains(k)))
             {
                 throw StripeErrors.Invalid("A canceled subscription can only update its cancellation_details and metadata.");
             }
@@ -221,6 +224,16 @@ internal static class SubscriptionEngine
             JsonObjects.Merge((JsonObject)after["cancellation_details"]!, details.Values);
         }
         var customer = tx.Get(CustomerResource.Type, before["customer"]!.GetValue<string>());
+        if (status is "canceled" or "incomplete_expired")
+        {
+            if (preview)
+            {
+                throw new StripeErrorException(404, StripeErrors.InvalidRequest, "invoice_upcoming_none",
+                    $"No upcoming invoices for customer: {customer["id"]}", "subscription");
+            }
+            tx.UpdateAndEmit(before, after);
+            return (after, null);
+        }
         if (p.Has("default_payment_method"))
         {
             after["default_payment_method"] = p.String("default_payment_method") is { } pm

@@ -48,7 +48,7 @@ internal static class WebhookEndpointResource
             throw StripeErrors.Invalid($"You have reached the maximum of {MaxEndpoints} test webhook endpoints.");
         }
         var apiVersion = parameters.String("api_version");
-        if (apiVersion is not null && !KnownEventTypes.ApiVersions.Contains(apiVersion))
+        if (apiVersion is not null && !EmulatedApiVersion.IsAccepted(apiVersion))
         {
             throw StripeErrors.InvalidValue("api_version", $"Invalid API version: {apiVersion}");
         }

@@ -124,7 +124,7 @@ public sealed partial class StripeApiMiddleware(RequestDelegate next, Idempotenc
         {
             return EmulatedApiVersion.Current;
         }
-        return VersionShape().IsMatch(requested)
+        return EmulatedApiVersion.IsAccepted(requested)
             ? requested
             : throw StripeErrors.InvalidValue(VersionHeader, $"Invalid Stripe API version: {requested}");
     }
@@ -139,6 +139,4 @@ public sealed partial class StripeApiMiddleware(RequestDelegate next, Idempotenc
     [GeneratedRegex("^(sk|rk)_test_[A-Za-z0-9_]+$")]
     private static partial Regex TestKey();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")]
-    private static partial Regex VersionShape();
 }
