@@ -263,6 +263,22 @@ internal static class InvoiceEngine
         return new Attempt(intent, outcome, payment, Charged: true);
     }
 
+    /// <summary>Voids the invoice when it is still open (<c>invoice.voided</c>); a paid or void one is left as it is.</summary>
+    public static void VoidIfOpen(StoreTransaction tx, string invoiceId)
+    {
+        if (tx.Find(Type, invoiceId) is not { } open || open["status"]?.GetValue<string>() != "open")
+        {
+            return;
+        }
+        var voided = (JsonObject)open.DeepClone();
+        voided["status"] = "void";
+        voided["amount_remaining"] = 0L;
+        voided["next_payment_attempt"] = null;
+        voided["status_transitions"]!["voided_at"] = tx.NowUnix;
+        tx.Update(voided);
+        tx.Emit("invoice.voided", voided, JsonObjects.PreviousAttributes(open, voided));
+    }
+
     private static void MarkPaid(StoreTransaction tx, JsonObject invoice, long amount)
     {
         invoice["status"] = "paid";

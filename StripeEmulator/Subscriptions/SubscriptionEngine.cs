@@ -428,7 +428,19 @@ internal static class SubscriptionEngine
             InvoiceEngine.Finalize(tx, invoice, customer);
             finalized = (JsonObject)invoice.DeepClone();
             var paymentMethod = after["default_payment_method"]?.GetValue<string>() ?? customer["invoice_settings"]?["default_payment_method"]?.GetValue<string>();
-            attempt = InvoiceEngine.Collect(tx, invoice, paymentMethod, retriesAfterFailure: true);
+            var holds = change.PaymentBehavior == PendingUpdates.Behavior;
+            // A held change's invoice is not retried on the dunning schedule: it is paid by the customer or expires.
+            attempt = InvoiceEngine.Collect(tx, invoice, paymentMethod, retriesAfterFailure: !holds);
+            if (attempt.Outcome != PaymentOutcome.Succeeded && holds)
+            {
+                var held = PendingUpdates.Hold(tx, before, after, p, invoice["id"]!.GetValue<string>());
+                tx.UpdateAndEmit(before, held);
+                tx.Insert(invoice);
+                tx.Emit("invoice.created", draft);
+                tx.Emit("invoice.finalized", finalized);
+                InvoiceEngine.Announce(tx, invoice, attempt);
+                return (held, invoice);
+            }
             if (attempt.Outcome != PaymentOutcome.Succeeded && change.PaymentBehavior == "error_if_incomplete")
             {
                 throw attempt.Outcome == PaymentOutcome.Declined
@@ -564,6 +576,10 @@ internal static class SubscriptionEngine
     }
 
     /// <summary>After an open invoice of the subscription is paid (hosted page, <c>pay</c>): incomplete/past_due become active.</summary>
+    /// <summary>
+    /// After an open invoice of the subscription is paid (hosted page, <c>pay</c>, 3D Secure step): a change held for
+    /// it applies (<c>customer.subscription.pending_update_applied</c>); incomplete/past_due/unpaid become active.
+    /// </summary>
     public static void OnInvoicePaid(StoreTransaction tx, JsonObject invoice)
     {
         if (invoice["parent"]?["subscription_details"]?["subscription"]?.GetValue<string>() is not { } subscriptionId
@@ -571,14 +587,17 @@ internal static class SubscriptionEngine
         {
             return;
         }
-        var status = before["status"]!.GetValue<string>();
-        if (status is not ("incomplete" or "past_due" or "unpaid"))
-        {
-            return;
-        }
         var after = (JsonObject)before.DeepClone();
-        after["status"] = after["trial_end"]?.GetValue<long>() is { } trialEnd && trialEnd > tx.NowUnix ? "trialing" : "active";
+        var applied = PendingUpdates.Apply(tx, after, invoice);
+        if (before["status"]!.GetValue<string>() is "incomplete" or "past_due" or "unpaid")
+        {
+            after["status"] = after["trial_end"]?.GetValue<long>() is { } trialEnd && trialEnd > tx.NowUnix ? "trialing" : "active";
+        }
         tx.UpdateAndEmit(before, after);
+        if (applied)
+        {
+            tx.Emit("customer.subscription.pending_update_applied", after, JsonObjects.PreviousAttributes(before, after));
+        }
     }
 
     // ---- pieces -----------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ internal static class SubscriptionLifecycle
         return steps;
     }
 
-    /// <summary>The earliest due piece of work (ties: trial notice, trial end, cancellation, renewal, retry; then creation order).</summary>
+    /// <summary>The earliest due piece of work (ties: trial notice, trial end, cancellation or a pending update's expiry, renewal, incomplete expiry, retry; then creation order).</summary>
     private static Due? NextDue(StoreTransaction tx, string? clockId, long until)
     {
         Due? best = null;
@@ -69,6 +69,10 @@ internal static class SubscriptionLifecycle
                 continue;
             }
             var periodEnd = SubscriptionResource.Items(s).First()["current_period_end"]!.GetValue<long>();
+            if (PendingUpdates.ExpiresAt(s) is { } expiresAt)
+            {
+                Consider(new Due(expiresAt, 2, "expire_pending_update", SubscriptionResource.Type, stored.Id, stored.Sequence));
+            }
             if (status == "incomplete")
             {
                 Consider(new Due(s["created"]!.GetValue<long>() + IncompleteLifetime, 4, "expire_incomplete", SubscriptionResource.Type, stored.Id, stored.Sequence));
@@ -131,6 +135,9 @@ internal static class SubscriptionLifecycle
                 break;
             case "expire_incomplete":
                 ExpireIncomplete(tx, due.Id);
+                break;
+            case "expire_pending_update":
+                PendingUpdates.Expire(tx, due.Id);
                 break;
         }
     }
@@ -303,15 +310,9 @@ internal static class SubscriptionLifecycle
         after["status"] = "incomplete_expired";
         after["ended_at"] = tx.NowUnix;
         tx.UpdateAndEmit(before, after);
-        if (before["latest_invoice"]?.GetValue<string>() is { } invoiceId && tx.Find(InvoiceEngine.Type, invoiceId) is { } open && open["status"]?.GetValue<string>() == "open")
+        if (before["latest_invoice"]?.GetValue<string>() is { } invoiceId)
         {
-            var voided = (JsonObject)open.DeepClone();
-            voided["status"] = "void";
-            voided["amount_remaining"] = 0L;
-            voided["next_payment_attempt"] = null;
-            voided["status_transitions"]!["voided_at"] = tx.NowUnix;
-            tx.Update(voided);
-            tx.Emit("invoice.voided", voided, JsonObjects.PreviousAttributes(open, voided));
+            InvoiceEngine.VoidIfOpen(tx, invoiceId);
         }
     }
 

@@ -237,9 +237,9 @@ internal static class SubscriptionResource
     public static JsonObject Update(StoreTransaction tx, string id, Params p)
     {
         var behavior = p.String("payment_behavior") ?? "allow_incomplete";
-        if (behavior == "pending_if_incomplete")
+        if (behavior == PendingUpdates.Behavior)
         {
-            throw StripeErrors.Invalid("The Stripe emulator does not support payment_behavior=pending_if_incomplete (pending updates); use allow_incomplete or error_if_incomplete.", "payment_behavior");
+            PendingUpdates.CheckUpdate(p);
         }
         var change = new SubscriptionEngine.Change(p.Array("items"), p.String("proration_behavior") ?? "create_prorations", p.Long("proration_date"),
             p["trial_end"], p.String("billing_cycle_anchor"), behavior);
@@ -259,6 +259,10 @@ internal static class SubscriptionResource
             }
         }
         var behavior = p.String("payment_behavior") ?? "allow_incomplete";
+        if (behavior == PendingUpdates.Behavior)
+        {
+            PendingUpdates.CheckItemUpdate(p);
+        }
         var change = new SubscriptionEngine.Change(new JsonArray(item), p.String("proration_behavior") ?? "create_prorations", p.Long("proration_date"), null, null, behavior);
         var (updated, _) = SubscriptionEngine.Update(tx, subscription["id"]!.GetValue<string>(), new Params([]), change, preview: false);
         return Items(updated).First(i => i["id"]!.GetValue<string>() == itemId);
