@@ -398,7 +398,7 @@ internal static class SubscriptionEngine
 
         if (preview)
         {
-            return (after, invoice ?? Upcoming(tx, customer, after, pendingItems, old));
+            return (after, invoice ?? Upcoming(tx, customer, after, old));
         }
 
         if (p.Has("cancel_at_period_end") || p.Has("cancel_at"))
@@ -476,8 +476,11 @@ internal static class SubscriptionEngine
         return (after, invoice);
     }
 
-    /// <summary>What the next regular invoice will hold: pending items (prorations) and the next period's charges.</summary>
-    private static JsonObject Upcoming(StoreTransaction tx, JsonObject customer, JsonObject subscription, List<JsonObject> newPending, Dictionary<string, JsonObject> old)
+    /// <summary>
+    /// What the next regular invoice will hold: pending items (prorations) and the next period's charges. The
+    /// change's own prorations are already pending items of the (discarded) transaction, so they are read, not added.
+    /// </summary>
+    private static JsonObject Upcoming(StoreTransaction tx, JsonObject customer, JsonObject subscription, Dictionary<string, JsonObject> old)
     {
         var items = ((JsonArray)subscription["items"]!["data"]!).Select(n => (JsonObject)n!).ToList();
         var periodStart = items[0]["current_period_start"]!.GetValue<long>();
@@ -485,7 +488,7 @@ internal static class SubscriptionEngine
         var invoice = InvoiceEngine.New(tx, customer, subscription, "upcoming", subscription["currency"]!.GetValue<string>(), periodStart, periodEnd);
         invoice["id"] = "upcoming_" + invoice["id"]!.GetValue<string>();
         invoice["created"] = periodEnd;
-        var lines = PendingItems(tx, subscription["id"]!.GetValue<string>()).Concat(newPending)
+        var lines = PendingItems(tx, subscription["id"]!.GetValue<string>())
             .Select(pending => LineFromInvoiceItem(invoice, subscription, pending, old)).ToList();
         if (subscription["cancel_at"] is null || subscription["cancel_at"]!.GetValue<long>() > periodEnd)
         {

@@ -108,6 +108,23 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
     }
 
     [Fact]
+    public async Task Under_create_prorations_the_confirm_page_shows_each_proration_once_and_the_next_invoice_it_announces_is_the_renewal()
+    {
+        var world = await WorldAsync((o, _) => o.Features.SubscriptionUpdate.ProrationBehavior = "create_prorations");
+        var session = await SessionAsync(world);
+
+        var confirm = await GetAsync(world.Browser, $"/p/session/{session.Id}/subscriptions/{world.Subscription.Id}/update/confirm?price={world.Catalog.MaxMonthly.Id}");
+        var posted = await StripeNetHarness.PostFormAsync(world.Browser, Action(confirm.Body, "/update"), ("price", world.Catalog.MaxMonthly.Id), ("quantity", "1"));
+        await world.Stripe.AdvanceAsync(world.Clock, Start.AddMonths(1).AddHours(1), _ct);
+
+        var renewal = await world.Stripe.V1.Invoices.GetAsync((await world.Stripe.V1.Subscriptions.GetAsync(world.Subscription.Id, cancellationToken: _ct)).LatestInvoiceId, cancellationToken: _ct);
+        Assert.Equal(HttpStatusCode.Redirect, posted.Status);
+        Assert.Equal(("subscription_cycle", 3), (renewal.BillingReason, renewal.Lines.Data.Count));
+        Assert.Equal(3, Regex.Matches(confirm.Body, "<td class=\"amount\">").Count);
+        Assert.Contains($"<strong id=\"next_total\">${renewal.AmountDue / 100m:0.00}</strong>", confirm.Body);
+    }
+
+    [Fact]
     public async Task An_upgrade_shows_the_prorated_amount_then_invoices_it_at_once_with_always_invoice_and_stripes_events()
     {
         var world = await WorldAsync();
