@@ -19,6 +19,8 @@ public sealed record PlanSide(string Tier, string? Interval);
 
 public sealed record UpcomingInvoice(long Amount, DateTimeOffset? Date);
 
+/// <param name="ProrationDate">Stripe's time the preview prorated at (the test clock's in test mode): the change passes it
+/// back so it charges exactly <see cref="AmountDueNow"/> (docs/billing-rules.md, "The preview's amount").</param>
 public sealed record PlanChangePreview(
     PlanChangeKind Kind,
     PlanChangeTiming Timing,
@@ -27,10 +29,15 @@ public sealed record PlanChangePreview(
     string Currency,
     long AmountDueNow,
     UpcomingInvoice? NextInvoice,
-    DateTimeOffset? EffectiveAt);
+    DateTimeOffset? EffectiveAt,
+    DateTimeOffset ProrationDate);
 
-/// <summary>How the invoice a change made now stands: paid, waiting for the customer's authentication, or failed.</summary>
-public sealed record ChangePayment(string State, string? InvoiceId, long AmountDue, string? ActionUrl);
+/// <summary>
+/// How the invoice a change made now stands: paid (<c>ok</c>), waiting for the customer's authentication
+/// (<c>requires_action</c>) or failed (<c>past_due</c>). <see cref="WaitsForPayment"/>: the change is not made until
+/// the invoice is paid on <see cref="ActionUrl"/> (an upgrade, rule 2).
+/// </summary>
+public sealed record ChangePayment(string State, string? InvoiceId, long AmountDue, string? ActionUrl, bool WaitsForPayment = false);
 
 public sealed record PlanChangeResult(string RequestId, PlanChangeKind Kind, PlanChangeTiming Timing, DateTimeOffset? EffectiveAt, ChangePayment? Payment);
 
@@ -52,7 +59,13 @@ public sealed class PlanChangeService(
     private readonly SubscriptionService _subscriptions = new(stripe);
     private readonly InvoiceService _invoices = new(stripe);
 
-    private sealed record Decision(StoredSubscription Stored, Subscription Subscription, SubscriptionItem Item, SellableInterval Target, BillingInterval FromInterval, BillingInterval ToInterval, PlanChange Change);
+    /// <summary>How long a preview's proration date may be used, in Stripe's time: a change later than this asks for a new preview.</summary>
+    public static readonly TimeSpan PreviewLifetime = TimeSpan.FromMinutes(10);
+
+    /// <param name="PaidTier">The tier already paid for this period above the billed one (a grace after a downgrade),
+    /// when the change goes up: going back to it costs nothing, above it only the difference (rule 3).</param>
+    private sealed record Decision(StoredSubscription Stored, Subscription Subscription, SubscriptionItem Item, SellableInterval Target, BillingInterval FromInterval, BillingInterval ToInterval, PlanChange Change,
+        SellableInterval? PaidTier, DateTimeOffset StripeNow);
 
     public async Task<PlanChangePreview> PreviewAsync(string userId, string tier, string interval, CancellationToken cancellationToken)
     {
@@ -63,37 +76,49 @@ public sealed class PlanChangeService(
         var from = new PlanSide(d.Stored.Stripe.Tier.Tier, SubscriptionStore.IntervalName(d.FromInterval));
         var to = new PlanSide(d.Target.Tier, d.Target.Interval);
         var periodEnd = d.Stored.Stripe.CurrentPeriodEnd;
+        var at = d.StripeNow;
         switch (d.Change.Timing)
         {
             case PlanChangeTiming.None:
             {
-                var upcoming = await PreviewInvoiceAsync(d, null, cancellationToken).ConfigureAwait(false);
-                return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, upcoming.Currency, 0, Next(upcoming), null);
+                var upcoming = await PreviewInvoiceAsync(d, null, null, at, cancellationToken).ConfigureAwait(false);
+                return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, upcoming.Currency, 0, Next(upcoming), null, at);
             }
             case PlanChangeTiming.AtPeriodEnd:
             {
                 // What the renewal bills once the worker has switched the price without proration.
-                var after = await PreviewInvoiceAsync(d, "none", cancellationToken).ConfigureAwait(false);
+                var after = await PreviewInvoiceAsync(d, d.Target.PriceId, "none", at, cancellationToken).ConfigureAwait(false);
                 var amount = IsUpcoming(after) ? after.AmountDue : CycleLines(after).Sum(l => l.Amount);
-                return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, after.Currency, 0, new UpcomingInvoice(amount, periodEnd), periodEnd);
+                return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, after.Currency, 0, new UpcomingInvoice(amount, periodEnd), periodEnd, at);
             }
             default:
             {
                 var behavior = d.Change.Timing == PlanChangeTiming.NowWithProration ? "always_invoice" : "none";
-                var now = await PreviewInvoiceAsync(d, behavior, cancellationToken).ConfigureAwait(false);
+                var now = await PreviewInvoiceAsync(d, d.Target.PriceId, behavior, at, cancellationToken).ConfigureAwait(false);
+                var amountDue = IsUpcoming(now) ? 0 : now.AmountDue;
+                if (d.PaidTier is { } paid && !IsUpcoming(now))
+                {
+                    // Above a tier still held through grace only the difference is owed: what the change to the target
+                    // costs from the billed price, less what going back to the paid tier would (which is free).
+                    var toPaid = await PreviewInvoiceAsync(d, paid.PriceId, behavior, at, cancellationToken).ConfigureAwait(false);
+                    amountDue = Math.Max(0, amountDue - (IsUpcoming(toPaid) ? 0 : toPaid.AmountDue));
+                }
                 if (IsUpcoming(now))
                 {
-                    return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, now.Currency, 0, Next(now), time.GetUtcNow());
+                    return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, now.Currency, 0, Next(now), time.GetUtcNow(), at);
                 }
                 var next = CycleLines(now).ToList() is { Count: > 0 } cycle
                     ? new UpcomingInvoice(cycle.Sum(l => l.Amount), Utc(cycle.Max(l => l.Period?.End)))
-                    : Next(await PreviewInvoiceAsync(d, "none", cancellationToken).ConfigureAwait(false));
-                return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, now.Currency, now.AmountDue, next, time.GetUtcNow());
+                    : Next(await PreviewInvoiceAsync(d, d.Target.PriceId, "none", at, cancellationToken).ConfigureAwait(false));
+                return new PlanChangePreview(d.Change.Kind, d.Change.Timing, from, to, now.Currency, amountDue, next, time.GetUtcNow(), at);
             }
         }
     }
 
-    public async Task<PlanChangeResult> ChangeAsync(string userId, string tier, string interval, string requestId, CancellationToken cancellationToken)
+    /// <param name="prorationDate">The proration date of the preview the user saw (<see cref="PlanChangePreview.ProrationDate"/>):
+    /// Stripe prorates at it, so the charge is the preview's amount. Older than <see cref="PreviewLifetime"/> in
+    /// Stripe's time, or before the current period, it is refused (409): the preview is stale.</param>
+    public async Task<PlanChangeResult> ChangeAsync(string userId, string tier, string interval, string requestId, CancellationToken cancellationToken, DateTimeOffset? prorationDate = null)
     {
         using var activity = SubscriptionSync.ActivitySource.StartActivity("plan change");
         activity?.SetTag("yapit.user_id", userId);
@@ -132,8 +157,27 @@ public sealed class PlanChangeService(
                 return new PlanChangeResult(requestId, d.Change.Kind, d.Change.Timing, stored.Stripe.CurrentPeriodEnd, null);
             default:
             {
+                if (prorationDate is { } date && (d.StripeNow - date > PreviewLifetime || date > d.StripeNow + TimeSpan.FromMinutes(1)
+                    || (stored.Stripe.CurrentPeriodStart is { } periodStart && date < periodStart)))
+                {
+                    throw new SubscriptionChangeRefusedException(409, "The preview is stale.",
+                        $"The preview was made at {date:O} and Stripe's time is now {d.StripeNow:O}; ask for a new preview (POST /v1/billing/subscription/preview) and change with its preview_token.");
+                }
                 var behavior = d.Change.Timing == PlanChangeTiming.NowWithProration ? "always_invoice" : "none";
-                var updated = await SwitchPriceAsync(d.Subscription, d.Item, d.Target, behavior, $"plan-change:{userId}:{requestId}", cancellationToken).ConfigureAwait(false);
+                var subscription = d.Subscription;
+                if (d.PaidTier is { } paid)
+                {
+                    // Rule 3: the time up to the paid tier is paid already. Back to it without proration (no invoice);
+                    // above it the proration then runs from the paid tier's price: only the difference is charged.
+                    subscription = await SwitchPriceAsync(subscription, d.Item, paid, "none", $"plan-change-paid:{userId}:{requestId}", cancellationToken).ConfigureAwait(false);
+                    if (paid.Tier == d.Target.Tier && paid.Interval == d.Target.Interval)
+                    {
+                        behavior = "none";
+                    }
+                }
+                var updated = d.PaidTier is { } reached && reached.Tier == d.Target.Tier && reached.Interval == d.Target.Interval
+                    ? subscription
+                    : await SwitchPriceAsync(subscription, d.Item, d.Target, behavior, $"plan-change:{userId}:{requestId}", cancellationToken, prorationDate).ConfigureAwait(false);
                 await sync.SyncAsync(updated, time.GetUtcNow(), reason, cancellationToken).ConfigureAwait(false);
                 if (await store.GetAsync(userId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscriptionId)
                 {
@@ -141,9 +185,10 @@ public sealed class PlanChangeService(
                     await store.SetPlanDecisionsAsync(userId, subscriptionId, PlanDecisionParts.Pending, null, null, null, null, reason, cancellationToken).ConfigureAwait(false);
                 }
                 var payment = await PaymentOfAsync(updated, d.Subscription.LatestInvoiceId, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("User {UserId} changed {SubscriptionId} to {Tier} {Interval} ({Kind}, {Timing}); payment {Payment}",
-                    userId, subscriptionId, d.Target.Tier, d.Target.Interval, d.Change.Kind, d.Change.Timing, payment?.State ?? "none");
-                return new PlanChangeResult(requestId, d.Change.Kind, d.Change.Timing, time.GetUtcNow(), payment);
+                logger.LogInformation("User {UserId} changed {SubscriptionId} to {Tier} {Interval} ({Kind}, {Timing}); payment {Payment}{Waiting}",
+                    userId, subscriptionId, d.Target.Tier, d.Target.Interval, d.Change.Kind, d.Change.Timing, payment?.State ?? "none",
+                    payment?.WaitsForPayment == true ? ", the change waits for it" : "");
+                return new PlanChangeResult(requestId, d.Change.Kind, d.Change.Timing, payment?.WaitsForPayment == true ? null : time.GetUtcNow(), payment);
             }
         }
     }
@@ -196,15 +241,17 @@ public sealed class PlanChangeService(
     }
 
     /// <summary>Switches the one item's price; the pending plan the worker applies at period end comes through here too.</summary>
-    public async Task<Subscription> SwitchPriceAsync(Subscription subscription, SubscriptionItem item, SellableInterval target, string prorationBehavior, string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<Subscription> SwitchPriceAsync(Subscription subscription, SubscriptionItem item, SellableInterval target, string prorationBehavior, string idempotencyKey, CancellationToken cancellationToken, DateTimeOffset? prorationDate = null)
     {
         var update = new SubscriptionUpdateOptions
         {
             Items = [new SubscriptionItemOptions { Id = item.Id, Price = target.PriceId }],
             ProrationBehavior = prorationBehavior,
-            // The change is made even when its invoice is not paid at once: the user sees past_due or requires_action
-            // and finishes it on the hosted invoice page, as with any other invoice of the subscription.
-            PaymentBehavior = "allow_incomplete",
+            ProrationDate = prorationBehavior == "none" ? null : prorationDate?.UtcDateTime,
+            // A change that invoices now is made only once its invoice is paid (rule 2): until then Stripe keeps the
+            // old price and carries pending_update, and the user pays on the hosted invoice page. One that invoices
+            // nothing (a downgrade, a return to a tier still paid for) is made at once.
+            PaymentBehavior = prorationBehavior == "always_invoice" ? "pending_if_incomplete" : "allow_incomplete",
             Metadata = new Dictionary<string, string> { ["tier"] = target.Tier, ["interval"] = target.Interval },
         };
         return await _subscriptions.UpdateAsync(subscription.Id, update, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken).ConfigureAwait(false);
@@ -243,18 +290,44 @@ public sealed class PlanChangeService(
         var toInterval = SubscriptionStore.ParseInterval(interval)!.Value;
         var change = PlanChangeRules.Classify(stored.Stripe.Tier, fromInterval, new PlanRef(target.Tier, target.Rank), toInterval,
             options.CurrentValue.Policy, trialing: subscription.Status == SubscriptionStatus.Trialing);
-        return new Decision(stored, subscription, item, target, fromInterval, toInterval, change);
+        // A tier still held through grace after a downgrade was paid for until the period ends (rule 3).
+        SellableInterval? paidTier = null;
+        if (change.Kind == PlanChangeKind.Upgrade && toInterval == fromInterval
+            && EntitlementRules.Evaluate(stored.ToSnapshot(), time.GetUtcNow()) is { TierInEffect: var held } && held.IsHigherThan(stored.Stripe.Tier))
+        {
+            paidTier = await plans.FindSellableAsync(held.Tier, SubscriptionStore.IntervalName(fromInterval)!, cancellationToken).ConfigureAwait(false);
+        }
+        if (paidTier is not null && paidTier.Rank > target.Rank)
+        {
+            // Going up to a tier below the one still held: that is the held tier's time, paid already; just switch back down.
+            paidTier = null;
+        }
+        return new Decision(stored, subscription, item, target, fromInterval, toInterval, change, paidTier, await StripeNowAsync(subscription, cancellationToken).ConfigureAwait(false));
     }
 
-    private Task<Invoice> PreviewInvoiceAsync(Decision d, string? prorationBehavior, CancellationToken cancellationToken) =>
+    /// <summary>Stripe's "now" for a subscription, to the second: its test clock's time in test mode, else the wall clock.</summary>
+    private async Task<DateTimeOffset> StripeNowAsync(Subscription subscription, CancellationToken cancellationToken)
+    {
+        if (!subscription.Livemode && subscription.TestClockId is { Length: > 0 } clockId)
+        {
+            var clock = await new global::Stripe.TestHelpers.TestClockService(stripe).GetAsync(clockId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
+        }
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+    }
+
+    private Task<Invoice> PreviewInvoiceAsync(Decision d, string? priceId, string? prorationBehavior, DateTimeOffset at, CancellationToken cancellationToken) =>
         _invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions
         {
             Customer = d.Subscription.CustomerId,
             Subscription = d.Subscription.Id,
             SubscriptionDetails = prorationBehavior is null ? null : new InvoiceSubscriptionDetailsOptions
             {
-                Items = [new InvoiceSubscriptionDetailsItemOptions { Id = d.Item.Id, Price = d.Target.PriceId }],
+                Items = [new InvoiceSubscriptionDetailsItemOptions { Id = d.Item.Id, Price = priceId }],
                 ProrationBehavior = prorationBehavior,
+                // Stripe's guidance: the proration date the change will pass, so the preview is what is charged.
+                ProrationDate = prorationBehavior == "none" ? null : at.UtcDateTime,
             },
         }, cancellationToken: cancellationToken);
 
@@ -270,6 +343,7 @@ public sealed class PlanChangeService(
         {
             return new ChangePayment("ok", invoice.Id, invoice.AmountDue, null);
         }
+        var waits = updated.PendingUpdate is not null;
         var needsAction = false;
         await foreach (var payment in new InvoicePaymentService(stripe).ListAutoPagingAsync(new InvoicePaymentListOptions { Invoice = invoice.Id }, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -280,8 +354,8 @@ public sealed class PlanChangeService(
             }
         }
         return needsAction
-            ? new ChangePayment("requires_action", invoice.Id, invoice.AmountDue, invoice.HostedInvoiceUrl)
-            : new ChangePayment("past_due", invoice.Id, invoice.AmountDue, invoice.HostedInvoiceUrl);
+            ? new ChangePayment("requires_action", invoice.Id, invoice.AmountDue, invoice.HostedInvoiceUrl, waits)
+            : new ChangePayment("past_due", invoice.Id, invoice.AmountDue, invoice.HostedInvoiceUrl, waits);
     }
 
     /// <summary>The next regular invoice (the change invoices nothing now), not an invoice the change would make now.</summary>

@@ -155,7 +155,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Stores Stripe's state of a user's subscription unless it is stale: an earlier read of the same subscription,
-    /// or an older subscription than the stored one. A newer subscription replaces the row and clears grace and
+    /// or another subscription that does not outrank the stored one (<see cref="Outranks"/>). A newer subscription replaces the row and clears grace and
     /// pending plans, which belonged to the old one. Records the highest tier held.
     /// </summary>
     public async Task<ApplyOutcome> ApplyAsync(string userId, StripeSubscriptionState incoming, ChangeReason reason, CancellationToken cancellationToken)
@@ -170,7 +170,7 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
             stored = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
         }
         var sameSubscription = stored?.Stripe.SubscriptionId == incoming.SubscriptionId;
-        if (stored is not null && (sameSubscription ? incoming.ReadAt < stored.Stripe.ReadAt : incoming.StripeCreated < stored.Stripe.StripeCreated))
+        if (stored is not null && (sameSubscription ? incoming.ReadAt < stored.Stripe.ReadAt : !Outranks(incoming, stored.Stripe)))
         {
             return ApplyOutcome.Stale;
         }
@@ -204,6 +204,27 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
             SubscriptionTelemetry.CountPaymentTransition(sameSubscription ? stored!.Stripe : null, incoming);
         }
         return changes.Count > 0 ? ApplyOutcome.Applied : ApplyOutcome.Unchanged;
+    }
+
+    /// <summary>
+    /// Whether another subscription of the user replaces the stored one, in a total order (docs/billing-rules.md,
+    /// rule 1): a live subscription outranks an ended one whatever their ages (a replayed event of a canceled
+    /// subscription must not displace the one that replaced it); then the later <c>created</c>; then, since
+    /// <c>created</c> has one-second resolution, the greater id (ordinal). Ids are not in time order: the last step is
+    /// there so every worker and every delivery order agree on one winner, not to find the newer one.
+    /// </summary>
+    public static bool Outranks(StripeSubscriptionState incoming, StripeSubscriptionState stored)
+    {
+        var (incomingLive, storedLive) = (!SubscriptionStatus.IsEnded(incoming.Status), !SubscriptionStatus.IsEnded(stored.Status));
+        if (incomingLive != storedLive)
+        {
+            return incomingLive;
+        }
+        if (incoming.StripeCreated != stored.StripeCreated)
+        {
+            return incoming.StripeCreated > stored.StripeCreated;
+        }
+        return string.CompareOrdinal(incoming.SubscriptionId, stored.SubscriptionId) > 0;
     }
 
     /// <summary>The rank of the highest tier the user ever held (trial eligibility), or null.</summary>

@@ -95,7 +95,8 @@ public sealed class SubscriptionSync(
             return (SyncOutcome.Stale, userId);
         }
         await FollowPlanChangeAsync(userId, before, state, reason, cancellationToken).ConfigureAwait(false);
-        await FollowUsageAsync(userId, cancellationToken).ConfigureAwait(false);
+        var clock = await ReadClockAsync(subscription, cancellationToken).ConfigureAwait(false);
+        await FollowUsageAsync(userId, clock, cancellationToken).ConfigureAwait(false);
         return (outcome == ApplyOutcome.Applied ? SyncOutcome.Applied : SyncOutcome.Unchanged, userId);
     }
 
@@ -144,7 +145,7 @@ public sealed class SubscriptionSync(
     }
 
     /// <summary>The usage periods follow the subscription: its tier in effect and period, free once it ended.</summary>
-    private async Task FollowUsageAsync(string userId, CancellationToken cancellationToken)
+    private async Task FollowUsageAsync(string userId, (string Id, DateTimeOffset Time)? clock, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -154,13 +155,44 @@ public sealed class SubscriptionSync(
         var s = stored.Stripe;
         if (SubscriptionStatus.IsEnded(s.Status) || s.CurrentPeriodStart is null || s.CurrentPeriodEnd is null)
         {
-            await usage.EndPlanAsync(userId, s.EndedAt ?? time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var unpaid = await EndedUnpaidAsync(s, cancellationToken).ConfigureAwait(false);
+            await usage.EndPlanAsync(userId, s.EndedAt ?? time.GetUtcNow(), cancellationToken, lastPeriodUnpaid: unpaid).ConfigureAwait(false);
             return;
         }
         var entitlement = EntitlementRules.Evaluate(stored.ToSnapshot(), time.GetUtcNow());
         var trial = s.Status == SubscriptionStatus.Trialing;
         await usage.ApplyPlanAsync(new UsagePlan(userId, entitlement.TierInEffect.Tier, s.CurrentPeriodStart.Value, s.CurrentPeriodEnd.Value,
-            Yearly: s.Interval == BillingInterval.Yearly, IsTrial: trial), cancellationToken).ConfigureAwait(false);
+            Yearly: s.Interval == BillingInterval.Yearly, IsTrial: trial, Unpaid: IsUnpaid(s.Status), TestClockId: clock?.Id, ClockTime: clock?.Time), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The test clock a subscription lives on (test mode only), read from Stripe and kept for the ledger: its time
+    /// drives the user's usage periods (docs/billing-rules.md). Null in live mode and without a clock.
+    /// </summary>
+    private async Task<(string Id, DateTimeOffset Time)?> ReadClockAsync(Subscription subscription, CancellationToken cancellationToken)
+    {
+        if (subscription.Livemode || subscription.TestClockId is not { Length: > 0 } clockId)
+        {
+            return null;
+        }
+        var clock = await new global::Stripe.TestHelpers.TestClockService(stripe).GetAsync(clockId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var frozen = new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
+        await usage.SetClockTimeAsync(clockId, frozen, cancellationToken).ConfigureAwait(false);
+        return (clockId, frozen);
+    }
+
+    /// <summary>While Stripe waits for the period's invoice: the tier stays (dunning) but the allowance never rolls over.</summary>
+    private static bool IsUnpaid(string status) => status is SubscriptionStatus.PastDue or SubscriptionStatus.Unpaid or SubscriptionStatus.Incomplete;
+
+    /// <summary>Whether an ended subscription's last invoice took no money it asked for (it ended in dunning): that period rolls nothing over.</summary>
+    private async Task<bool> EndedUnpaidAsync(StripeSubscriptionState s, CancellationToken cancellationToken)
+    {
+        if (s.LatestInvoiceId is not { } invoiceId)
+        {
+            return false;
+        }
+        var invoice = await new InvoiceService(stripe).GetAsync(invoiceId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return invoice.Status != "paid" && invoice.AmountDue > 0;
     }
 
     private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;

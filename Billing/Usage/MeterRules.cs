@@ -51,13 +51,15 @@ public static class MeterRules
 
     /// <summary>
     /// A period ends: the unused allowance (at the ending period's limit) repays debt first, then adds to rollover up
-    /// to the meter's cap (a rollover already above the cap is never cut). A trial's allowance and an allowance-only
-    /// meter roll nothing over. The new period starts with nothing used.
+    /// to the meter's cap (a rollover already above the cap is never cut). An allowance that was not paid and kept (a
+    /// trial's, an unpaid period's, a period cut short and credited back: <paramref name="endingUnpaid"/>) repays and
+    /// rolls nothing, and neither does an allowance-only meter (docs/billing-rules.md, rule 4). The new period starts
+    /// with nothing used.
     /// </summary>
-    public static RenewalResult Renew(MeterKind kind, long? endingLimit, MeterBalance balance, long rolloverCap, bool endingWasTrial)
+    public static RenewalResult Renew(MeterKind kind, long? endingLimit, MeterBalance balance, long rolloverCap, bool endingUnpaid)
     {
         var unused = endingLimit is { } limit ? Math.Max(0, limit - balance.PeriodUsed) : 0;
-        if (kind == MeterKind.AllowanceOnly || endingWasTrial || unused == 0)
+        if (kind == MeterKind.AllowanceOnly || endingUnpaid || unused == 0)
         {
             return new RenewalResult(balance with { PeriodUsed = 0 }, unused, 0, 0);
         }

@@ -15,8 +15,9 @@ public sealed class UsageAccount
 
     private readonly Dictionary<string, MeterBalance> _balances = new(StringComparer.Ordinal);
 
-    public UsageAccount(string userId, string tier, DateTimeOffset periodStart, DateTimeOffset periodEnd, bool periodIsTrial, DateTimeOffset? anchor, DateTimeOffset? paidThrough)
+    public UsageAccount(string userId, string tier, DateTimeOffset periodStart, DateTimeOffset periodEnd, bool periodIsTrial, DateTimeOffset? anchor, DateTimeOffset? paidThrough, bool periodUnpaid = false)
     {
+        PeriodUnpaid = periodUnpaid;
         UserId = userId;
         Tier = tier;
         PeriodStart = periodStart;
@@ -34,9 +35,17 @@ public sealed class UsageAccount
     public DateTimeOffset PeriodStart { get; private set; }
     public DateTimeOffset PeriodEnd { get; private set; }
     public bool PeriodIsTrial { get; private set; }
+    /// <summary>The period's invoice is not paid (dunning, or the subscription ended on it): its allowance never rolls over.</summary>
+    public bool PeriodUnpaid { get; private set; }
     public DateTimeOffset? Anchor { get; private set; }
     public DateTimeOffset? PaidThrough { get; private set; }
     public bool PeriodChanged { get; private set; }
+
+    /// <summary>The Stripe test clock the user's customer lives on (test mode), or null.</summary>
+    public string? TestClockId { get; set; }
+
+    /// <summary>That clock's time as last seen, the account's "now" for its periods; null without a clock.</summary>
+    public DateTimeOffset? ClockTime { get; init; }
 
     public IReadOnlyDictionary<string, MeterBalance> Balances => _balances;
 
@@ -79,34 +88,52 @@ public sealed class UsageAccount
         {
             return renewals;
         }
-        if (target.Start > PeriodStart || fromFree)
+        if (target.Start > PeriodStart && target.Start < PeriodEnd && !fromFree)
         {
+            // The billing period restarted before this one ended (monthly to yearly): Stripe credits the unused time,
+            // so its allowance is neither rolled over nor kept; the new period starts full (docs/billing-rules.md, rule 4).
+            PeriodUnpaid = true;
             renewals.AddRange(RenewAll(catalog));
         }
-        else if (Tier == plan.Tier && PeriodEnd == target.End && PeriodIsTrial == plan.IsTrial && Anchor == AnchorOf(plan) && PaidThrough == plan.BillingPeriodEnd)
+        else if (target.Start > PeriodStart || fromFree)
+        {
+            renewals.AddRange(RenewAll(catalog));
+            if (!fromFree)
+            {
+                renewals.AddRange(RenewSkipped(target.Start, catalog));
+            }
+        }
+        else if (Tier == plan.Tier && PeriodEnd == target.End && PeriodIsTrial == plan.IsTrial && Anchor == AnchorOf(plan) && PaidThrough == plan.BillingPeriodEnd
+            && PeriodUnpaid == plan.Unpaid)
         {
             return renewals;
         }
         StartPeriod(plan.Tier, target.Start, target.End, plan.IsTrial, resetUsage: target.Start > PeriodStart || fromFree);
+        PeriodUnpaid = plan.Unpaid;
         Anchor = AnchorOf(plan);
         PaidThrough = plan.BillingPeriodEnd;
         return renewals;
     }
 
-    /// <summary>The subscription ended: from now on the free tier, in months from <paramref name="endedAt"/>; the ended period is renewed.</summary>
-    public IReadOnlyList<MeterRenewal> End(DateTimeOffset endedAt, DateTimeOffset now, MeterCatalog catalog)
+    /// <summary>
+    /// The subscription ended: from now on the free tier, in months from <paramref name="endedAt"/>; the ended period
+    /// is renewed, rolling nothing over when it ended unpaid (<paramref name="lastPeriodUnpaid"/>, rule 4).
+    /// </summary>
+    public IReadOnlyList<MeterRenewal> End(DateTimeOffset endedAt, DateTimeOffset now, MeterCatalog catalog, bool lastPeriodUnpaid = false)
     {
         var renewals = new List<MeterRenewal>(AdvanceTo(now, catalog));
         if (Tier == "free" && PaidThrough is null)
         {
             return renewals;
         }
+        PeriodUnpaid |= lastPeriodUnpaid;
         var start = endedAt > PeriodStart ? endedAt : PeriodStart;
         if (start > PeriodStart)
         {
             renewals.AddRange(RenewAll(catalog));
         }
         StartPeriod("free", start, UsagePeriods.Boundary(start, 1), isTrial: false, resetUsage: start > PeriodStart);
+        PeriodUnpaid = false;
         Anchor = start;
         PaidThrough = null;
         renewals.AddRange(AdvanceTo(now, catalog));
@@ -126,12 +153,33 @@ public sealed class UsageAccount
         return month with { End = month.End > plan.BillingPeriodEnd ? plan.BillingPeriodEnd : month.End };
     }
 
+    /// <summary>
+    /// The worker learns of a billing period that starts after the period in force ended (a clock advanced past a
+    /// whole period, a worker that fell behind): each month in between is started and renewed once, at the tier in
+    /// force, as paid: a subscription still live has had those invoices paid or is in dunning for the latest only
+    /// (docs/billing-rules.md, "Every period is renewed once"). Call after the period in force was renewed.
+    /// </summary>
+    private List<MeterRenewal> RenewSkipped(DateTimeOffset nextStart, MeterCatalog catalog)
+    {
+        var renewals = new List<MeterRenewal>();
+        var anchor = PeriodEnd;
+        for (var months = 0; months < MaxRenewals && UsagePeriods.Boundary(anchor, months) < nextStart; months++)
+        {
+            var start = UsagePeriods.Boundary(anchor, months);
+            var end = UsagePeriods.Boundary(anchor, months + 1);
+            StartPeriod(Tier, start, end < nextStart ? end : nextStart, isTrial: false);
+            PeriodUnpaid = false;
+            renewals.AddRange(RenewAll(catalog));
+        }
+        return renewals;
+    }
+
     private List<MeterRenewal> RenewAll(MeterCatalog catalog)
     {
         var renewals = new List<MeterRenewal>();
         foreach (var meter in catalog.Meters)
         {
-            var result = MeterRules.Renew(meter.Kind, catalog.Limit(Tier, meter.Name), Balance(meter.Name), meter.RolloverCap, PeriodIsTrial);
+            var result = MeterRules.Renew(meter.Kind, catalog.Limit(Tier, meter.Name), Balance(meter.Name), meter.RolloverCap, endingUnpaid: PeriodIsTrial || PeriodUnpaid);
             _balances[meter.Name] = result.Balance;
             renewals.Add(new MeterRenewal(PeriodStart, meter.Name, Tier, PeriodIsTrial, result));
         }

@@ -286,8 +286,30 @@ public sealed class UsageLedger
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero, nameof(lifetime));
         using var activity = StartActivity("usage reserve", userId, meterName);
         var id = reservationId ?? "rsv_" + Guid.NewGuid().ToString("N");
-        return await InLockedAccountAsync(userId, null, async (session, _) =>
+        try
         {
+            return await ReserveLockedAsync(userId, meterName, amount, id, ttl, catalog, meter, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.UniqueViolation && error.ConstraintName == "usage_reservations_pkey")
+        {
+            // The id was reserved concurrently, under another user's lock (an id is global): answer as for any repeated id.
+            if (await ReadReservationAsync(id, cancellationToken).ConfigureAwait(false) is not { } existing)
+            {
+                throw;
+            }
+            return SameReservation(existing, userId, meterName, amount);
+        }
+    }
+
+    private Task<UsageReservation> ReserveLockedAsync(string userId, string meterName, long amount, string id, TimeSpan ttl, MeterCatalog catalog, MeterDefinition meter, Activity? activity, CancellationToken cancellationToken) =>
+        InLockedAccountAsync(userId, null, async (session, _) =>
+        {
+            // A reservation id is an idempotency key: a retry gets the stored reservation, and its own hold is not
+            // counted against it; other values under the same id are a conflict (docs/billing-rules.md).
+            if (await ReadReservationAsync(id, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                return SameReservation(existing, userId, meterName, amount);
+            }
             var reserved = await session.ReservedAsync(meterName, cancellationToken).ConfigureAwait(false);
             var check = Check(session.Account, catalog, meter, amount, reserved);
             if (!check.Allowed)
@@ -295,13 +317,41 @@ public sealed class UsageLedger
                 UsageTelemetry.Refused(meterName, "reserve", activity);
                 throw new UsageLimitExceededException(check);
             }
+            // Microseconds, as Postgres keeps them: a replay answers the same expiry.
             var expiresAt = _time.GetUtcNow() + ttl;
-            session.Add("""
-                INSERT INTO billing.usage_reservations (reservation_id, user_id, meter, amount, expires_at) VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (reservation_id) DO NOTHING
-                """, id, userId, meterName, amount, expiresAt);
+            expiresAt = expiresAt.AddTicks(-(expiresAt.Ticks % 10));
+            session.Add("INSERT INTO billing.usage_reservations (reservation_id, user_id, meter, amount, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                id, userId, meterName, amount, expiresAt);
             return new UsageReservation(id, userId, meterName, amount, expiresAt);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>The stored reservation when the request repeats it; otherwise a conflict naming what differs.</summary>
+    private static UsageReservation SameReservation(UsageReservation existing, string userId, string meterName, long amount)
+    {
+        var differs = new List<string>();
+        if (existing.UserId != userId)
+        {
+            differs.Add("user_id");
+        }
+        if (existing.Meter != meterName)
+        {
+            differs.Add("meter");
+        }
+        if (existing.Amount != amount)
+        {
+            differs.Add("amount");
+        }
+        return differs.Count == 0 ? existing : throw new ReservationIdReusedException(existing.ReservationId, differs);
+    }
+
+    private async Task<UsageReservation?> ReadReservationAsync(string reservationId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT user_id, meter, amount, expires_at FROM billing.usage_reservations WHERE reservation_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reservationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new UsageReservation(reservationId, reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3))
+            : null;
     }
 
     /// <summary>Releases a reservation of this user; false when there was none (already released or expired).</summary>
@@ -324,20 +374,37 @@ public sealed class UsageLedger
         activity?.SetTag("yapit.tier", plan.Tier);
         return await InLockedAccountAsync(plan.UserId, null, (session, _) =>
         {
-            var renewals = session.Account.Apply(plan, _time.GetUtcNow(), catalog);
+            session.Account.TestClockId = plan.TestClockId;
+            var renewals = session.Account.Apply(plan, plan.ClockTime ?? session.Account.ClockTime ?? _time.GetUtcNow(), catalog);
             session.Renewals.AddRange(renewals);
             return Task.FromResult(renewals);
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A test clock's time (test mode): accounts on that clock take it as "now" for their periods. Only moves forward,
+    /// so a late read of the clock never takes an account back.
+    /// </summary>
+    public async Task SetClockTimeAsync(string clockId, DateTimeOffset frozenTime, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            INSERT INTO billing.test_clocks (clock_id, frozen_time) VALUES ($1, $2)
+            ON CONFLICT (clock_id) DO UPDATE SET frozen_time = excluded.frozen_time, updated_at = now()
+            WHERE billing.test_clocks.frozen_time < excluded.frozen_time
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clockId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = frozenTime.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The subscription ended at <paramref name="endedAt"/>: its period is renewed and the free tier follows. Rollover and credits stay.</summary>
-    public async Task<IReadOnlyList<MeterRenewal>> EndPlanAsync(string userId, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MeterRenewal>> EndPlanAsync(string userId, DateTimeOffset endedAt, CancellationToken cancellationToken, bool lastPeriodUnpaid = false)
     {
         var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         using var activity = StartActivity("usage end plan", userId, null);
         return await InLockedAccountAsync(userId, null, (session, _) =>
         {
-            var renewals = session.Account.End(endedAt, _time.GetUtcNow(), catalog);
+            var renewals = session.Account.End(endedAt, session.Account.ClockTime ?? _time.GetUtcNow(), catalog, lastPeriodUnpaid);
             session.Renewals.AddRange(renewals);
             return Task.FromResult(renewals);
         }, cancellationToken).ConfigureAwait(false);
@@ -465,7 +532,7 @@ public sealed class UsageLedger
         {
             reserved[reader.GetString(0)] = reader.GetInt64(1);
         }
-        account.AdvanceTo(now, catalog);
+        account.AdvanceTo(account.ClockTime ?? now, catalog);
         return (account, reserved);
     }
 
@@ -480,7 +547,8 @@ public sealed class UsageLedger
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var (session, existing) = await UsageLedgerSession.LoadLockedAsync(connection, transaction, userId, idempotencyKey, now, cancellationToken).ConfigureAwait(false);
-        var renewals = session.Account.AdvanceTo(now, catalog);
+        // A customer on a test clock lives on the clock's time (test mode): its periods end when the clock says so.
+        var renewals = session.Account.AdvanceTo(session.Account.ClockTime ?? now, catalog);
         T result;
         if (existing is not null)
         {

@@ -18,6 +18,7 @@ internal sealed class UsageLedgerSession
     private readonly NpgsqlTransaction _transaction;
     private readonly Dictionary<string, MeterBalance> _loaded;
     private readonly List<NpgsqlBatchCommand> _writes = [];
+    private readonly string? _loadedClockId;
 
     private UsageLedgerSession(NpgsqlConnection connection, NpgsqlTransaction transaction, UsageAccount account)
     {
@@ -25,6 +26,7 @@ internal sealed class UsageLedgerSession
         _transaction = transaction;
         Account = account;
         _loaded = new Dictionary<string, MeterBalance>(account.Balances, StringComparer.Ordinal);
+        _loadedClockId = account.TestClockId;
     }
 
     public UsageAccount Account { get; }
@@ -35,7 +37,9 @@ internal sealed class UsageLedgerSession
     public static void AddLoad(NpgsqlBatch batch, string userId, bool lockAccount)
     {
         var account = new NpgsqlBatchCommand($"""
-            SELECT tier, period_start, period_end, period_is_trial, anchor, paid_through FROM billing.usage_accounts WHERE user_id = $1 {(lockAccount ? "FOR UPDATE" : "")}
+            SELECT a.tier, a.period_start, a.period_end, a.period_is_trial, a.anchor, a.paid_through, a.period_unpaid, a.test_clock_id, c.frozen_time
+            FROM billing.usage_accounts a LEFT JOIN billing.test_clocks c ON c.clock_id = a.test_clock_id
+            WHERE a.user_id = $1 {(lockAccount ? "FOR UPDATE OF a" : "")}
             """);
         account.Parameters.Add(Text(userId));
         batch.BatchCommands.Add(account);
@@ -48,7 +52,11 @@ internal sealed class UsageLedgerSession
     {
         var account = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
             ? new UsageAccount(userId, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetBoolean(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5))
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6))
+            {
+                TestClockId = reader.IsDBNull(7) ? null : reader.GetString(7),
+                ClockTime = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+            }
             : UsageAccount.NewFree(userId, now);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -139,11 +147,11 @@ internal sealed class UsageLedgerSession
     {
         await using var batch = new NpgsqlBatch(_connection, _transaction);
         var account = Account;
-        if (account.PeriodChanged)
+        if (account.PeriodChanged || account.TestClockId != _loadedClockId)
         {
             var update = new NpgsqlBatchCommand("""
                 UPDATE billing.usage_accounts
-                SET tier = $2, period_start = $3, period_end = $4, period_is_trial = $5, anchor = $6, paid_through = $7, updated_at = now()
+                SET tier = $2, period_start = $3, period_end = $4, period_is_trial = $5, anchor = $6, paid_through = $7, period_unpaid = $8, test_clock_id = $9, updated_at = now()
                 WHERE user_id = $1
                 """);
             update.Parameters.Add(Text(account.UserId));
@@ -153,6 +161,8 @@ internal sealed class UsageLedgerSession
             update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = account.PeriodIsTrial });
             update.Parameters.Add(Time(account.Anchor));
             update.Parameters.Add(Time(account.PaidThrough));
+            update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = account.PeriodUnpaid });
+            update.Parameters.Add(new NpgsqlParameter { Value = (object?)account.TestClockId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             batch.BatchCommands.Add(update);
         }
         foreach (var renewal in renewals.Where(r => r.Result.Unused > 0 || r.Result.DebtRepaid > 0))

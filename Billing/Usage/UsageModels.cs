@@ -25,7 +25,11 @@ public sealed record UsageReservation(string ReservationId, string UserId, strin
 /// <param name="BillingPeriodStart">The subscription item's current period start (the trial's start while trialing).</param>
 /// <param name="BillingPeriodEnd">Its end: a monthly plan's period waits here for the paid cycle invoice.</param>
 /// <param name="Yearly">A yearly plan gets its allowance every month, in months anchored on the period's start.</param>
-public sealed record UsagePlan(string UserId, string Tier, DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, bool Yearly, bool IsTrial);
+/// <param name="Unpaid">The period's invoice is not paid (past_due, unpaid, incomplete): its allowance never rolls over.</param>
+/// <param name="TestClockId">The test clock the customer lives on (test mode): its time drives the usage periods.</param>
+/// <param name="ClockTime">That clock's time when the subscription was read.</param>
+public sealed record UsagePlan(string UserId, string Tier, DateTimeOffset BillingPeriodStart, DateTimeOffset BillingPeriodEnd, bool Yearly, bool IsTrial, bool Unpaid = false,
+    string? TestClockId = null, DateTimeOffset? ClockTime = null);
 
 /// <summary>One meter of a user's usage, as <c>GET /v1/usage</c> shows it.</summary>
 public sealed record MeterUsage(string Meter, long? Limit, long Used, long? Remaining, long Rollover, long Purchased, long Debt, long Reserved, long? Available);
@@ -54,4 +58,12 @@ public sealed class IdempotencyKeyReusedException(string key) : Exception($"The 
 public sealed class UsageLimitExceededException(UsageCheckResult check) : Exception($"Not enough {check.Meter}: {check.Requested} requested, {check.Available} available.")
 {
     public UsageCheckResult Check { get; } = check;
+}
+
+/// <summary>A reservation id was used again with another user, meter or amount (<see cref="Fields"/> names which).</summary>
+public sealed class ReservationIdReusedException(string reservationId, IReadOnlyList<string> fields)
+    : Exception($"The reservation id '{reservationId}' is held with another {string.Join(", ", fields)}.")
+{
+    public string ReservationId { get; } = reservationId;
+    public IReadOnlyList<string> Fields { get; } = fields;
 }

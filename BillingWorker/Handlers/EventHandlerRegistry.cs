@@ -11,7 +11,8 @@ public sealed class EventHandlerRegistry
 
     public static EventHandlerRegistry Default { get; } = new EventHandlerRegistry()
         .Map<CatalogEventHandler>("product.*", "price.*", "coupon.*", "promotion_code.*", "billing_portal.configuration.*")
-        .Map<SubscriptionEventHandler>(SubscriptionEventHandler.EventTypes);
+        .Map<SubscriptionEventHandler>(SubscriptionEventHandler.EventTypes)
+        .Map<TestClockEventHandler>(TestClockEventHandler.EventTypes);
 
     public IEnumerable<Type> HandlerTypes => _exact.Values.Concat(_families.Select(f => f.Handler)).Distinct();
 

@@ -28,20 +28,24 @@ public static class SubscriptionChangeApi
         return app;
     }
 
-    public sealed record PlanChangeBody(string? Tier, string? Interval);
+    /// <param name="PreviewToken">The preview's <c>preview_token</c>: the change then charges exactly the preview's amount.</param>
+    public sealed record PlanChangeBody(string? Tier, string? Interval, string? PreviewToken = null);
 
     public sealed record CancelBody(bool? AtPeriodEnd);
 
     public sealed record InvoiceView(long Amount, DateTimeOffset? Date);
 
-    public sealed record PreviewResponse(string Classification, string Timing, PlanSide From, PlanSide To, string Currency, long AmountDueNow, InvoiceView? NextInvoice, DateTimeOffset? EffectiveAt);
+    /// <param name="ProrationDate">Stripe's time the amounts are prorated at.</param>
+    /// <param name="PreviewToken">Send it with the change (for <see cref="PreviewTokens.Lifetime"/>) to be charged exactly <paramref name="AmountDueNow"/>.</param>
+    public sealed record PreviewResponse(string Classification, string Timing, PlanSide From, PlanSide To, string Currency, long AmountDueNow, InvoiceView? NextInvoice, DateTimeOffset? EffectiveAt,
+        DateTimeOffset ProrationDate, string PreviewToken);
 
     public sealed record ChangeResponse(string RequestId, string Classification, string Timing, DateTimeOffset? EffectiveAt, ChangePayment? Payment, BillingApi.SubscriptionResponse Subscription);
 
     public sealed record CancelResponse(string RequestId, BillingApi.SubscriptionResponse Subscription);
 
     public static async Task<Results<Ok<PreviewResponse>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
-        PlanChangeBody? body, ClaimsPrincipal user, PlanChangeService service, CancellationToken cancellationToken)
+        PlanChangeBody? body, ClaimsPrincipal user, PlanChangeService service, PreviewTokens tokens, CancellationToken cancellationToken)
     {
         if (Validate(body) is { } invalid)
         {
@@ -51,12 +55,13 @@ public static class SubscriptionChangeApi
         {
             var preview = await service.PreviewAsync(user.UserId()!, body!.Tier!, body.Interval!, cancellationToken);
             return TypedResults.Ok(new PreviewResponse(PlanChangeService.KindName(preview.Kind), PlanChangeService.TimingName(preview.Timing), preview.From, preview.To,
-                preview.Currency, preview.AmountDueNow, preview.NextInvoice is { } next ? new InvoiceView(next.Amount, next.Date) : null, preview.EffectiveAt));
+                preview.Currency, preview.AmountDueNow, preview.NextInvoice is { } next ? new InvoiceView(next.Amount, next.Date) : null, preview.EffectiveAt,
+                preview.ProrationDate, tokens.Issue(user.UserId()!, body.Tier!, body.Interval!, preview.ProrationDate)));
         });
     }
 
     public static async Task<Results<Ok<ChangeResponse>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        PlanChangeBody? body, ClaimsPrincipal user, HttpRequest request, PlanChangeService service, SubscriptionStore subscriptions, TimeProvider time, CancellationToken cancellationToken)
+        PlanChangeBody? body, ClaimsPrincipal user, HttpRequest request, PlanChangeService service, PreviewTokens tokens, SubscriptionStore subscriptions, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Validate(body) is { } invalid)
         {
@@ -66,9 +71,19 @@ public static class SubscriptionChangeApi
         {
             return IdempotencyKeyProblem();
         }
+        DateTimeOffset? prorationDate = null;
+        if (body!.PreviewToken is { } token)
+        {
+            if (tokens.Read(token, user.UserId()!, body.Tier!, body.Interval!) is not { } date)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The preview is stale.",
+                    detail: $"preview_token is expired (older than {PreviewTokens.Lifetime.TotalMinutes:0} minutes), not valid, or for another plan; ask for a new preview (POST /v1/billing/subscription/preview).");
+            }
+            prorationDate = date;
+        }
         return await RefusalsAsProblems(async () =>
         {
-            var result = await service.ChangeAsync(user.UserId()!, body!.Tier!, body.Interval!, requestId, cancellationToken);
+            var result = await service.ChangeAsync(user.UserId()!, body.Tier!, body.Interval!, requestId, cancellationToken, prorationDate);
             var view = (await BillingApi.GetSubscriptionAsync(user, subscriptions, time, cancellationToken)).Value!;
             return TypedResults.Ok(new ChangeResponse(result.RequestId, PlanChangeService.KindName(result.Kind), PlanChangeService.TimingName(result.Timing),
                 result.EffectiveAt, result.Payment, view));
@@ -136,9 +151,9 @@ public static class SubscriptionChangeApi
         return given.Length <= 200 && given.All(c => c is > ' ' and < (char)127) ? given : null;
     }
 
-    private static ProblemHttpResult IdempotencyKeyProblem() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The Idempotency-Key header is not valid.",
-            detail: "Idempotency-Key must be 1 to 200 printable ASCII characters without spaces.");
+    private static ValidationProblem IdempotencyKeyProblem() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [CheckoutApi.IdempotencyHeader] = ["Idempotency-Key must be 1 to 200 printable ASCII characters without spaces."] },
+            title: "The Idempotency-Key header is not valid.");
 
     private static async Task<Results<Ok<T>, ValidationProblem, ProblemHttpResult>> RefusalsAsProblems<T>(Func<Task<Ok<T>>> action)
     {

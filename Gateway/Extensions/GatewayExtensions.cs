@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -46,7 +47,17 @@ public static class GatewayExtensions
         builder.Services.AddCheckoutServices();
         builder.Services.AddOpenApi(GatewayOpenApi.Configure);
         builder.Services.AddSubscriptionChanges();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddDataProtection();
+        builder.Services.AddSingleton<PreviewTokens>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Numbers are JSON numbers: the web defaults would take "5" for 5 (docs/billing-rules.md, "Usage input").
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        // A body that does not bind (not JSON, a string for a number, 2^63, 1.5) reaches BadRequestExceptionHandler in
+        // every environment, which names the field; otherwise Production answers a bare 400.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         return builder;
     }
 

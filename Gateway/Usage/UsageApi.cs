@@ -22,8 +22,9 @@ public static class UsageApi
             .WithSummary("May this user spend amount of meter? 200 when allowed, 402 with what is available when not.")
             .ProducesProblem(StatusCodes.Status402PaymentRequired);
         services.MapPost("/reservations", ReserveAsync).WithName("ReserveUsage")
-            .WithSummary("Hold an estimate for long work; checks subtract it until it is released or expires (ttl_seconds, default 3600, at most 172800).")
-            .ProducesProblem(StatusCodes.Status402PaymentRequired);
+            .WithSummary("Hold an estimate for long work; checks subtract it until it is released or expires (ttl_seconds, default 3600, at most 172800). The same reservation_id, user, meter and amount replays the stored reservation; other values under it are 409.")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         services.MapDelete("/reservations/{reservationId}", ReleaseAsync).WithName("ReleaseUsageReservation")
             .WithSummary("Release a reservation (always, when the work ends).")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -57,7 +58,8 @@ public static class UsageApi
             }
             UsageValidation.Text(errors, prefix + "user_id", item.UserId);
             UsageValidation.Text(errors, prefix + "meter", item.Meter);
-            UsageValidation.Amount(errors, prefix + "amount", item.Amount, positive: false);
+            // A zero record changes nothing yet would hold its idempotency key forever: refused (docs/billing-rules.md).
+            UsageValidation.Amount(errors, prefix + "amount", item.Amount, positive: true);
             UsageValidation.Text(errors, prefix + "idempotency_key", item.IdempotencyKey);
             UsageValidation.Text(errors, prefix + "reference", item.Reference, required: false, max: 500);
             if (!string.IsNullOrWhiteSpace(item.Meter) && !catalog.HasMeter(item.Meter))
@@ -134,6 +136,12 @@ public static class UsageApi
         catch (UsageLimitExceededException refused)
         {
             return NotEnough(refused.Check);
+        }
+        catch (ReservationIdReusedException reused)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The reservation id was already used with other values.",
+                detail: $"reservation_id '{reused.ReservationId}' is held with another {string.Join(", ", reused.Fields)}; retry with the same values to get it, or use a new id.",
+                extensions: new Dictionary<string, object?> { ["conflicting_fields"] = reused.Fields });
         }
     }
 

@@ -104,10 +104,10 @@ public sealed class MeterRulesTests
     [Fact]
     public void Renewal_repays_debt_then_rolls_over_up_to_the_cap()
     {
-        var renewal = MeterRules.Renew(W, Limit, new MeterBalance(40_000, -25_000, 7), 50_000, endingWasTrial: false);
+        var renewal = MeterRules.Renew(W, Limit, new MeterBalance(40_000, -25_000, 7), 50_000, endingUnpaid: false);
         Assert.Equal(new RenewalResult(new MeterBalance(0, 35_000, 7), 60_000, 25_000, 35_000), renewal);
 
-        var capped = MeterRules.Renew(W, Limit, new MeterBalance(0, 30_000, 0), 50_000, endingWasTrial: false);
+        var capped = MeterRules.Renew(W, Limit, new MeterBalance(0, 30_000, 0), 50_000, endingUnpaid: false);
         Assert.Equal(50_000, capped.Balance.Rollover);
         Assert.Equal(20_000, capped.RolledOver);
     }
@@ -115,7 +115,7 @@ public sealed class MeterRulesTests
     [Fact]
     public void A_trial_rolls_nothing_over_and_allowance_only_meters_never_do()
     {
-        Assert.Equal(new MeterBalance(0, -5, 0), MeterRules.Renew(W, Limit, new MeterBalance(0, -5, 0), 50_000, endingWasTrial: true).Balance);
+        Assert.Equal(new MeterBalance(0, -5, 0), MeterRules.Renew(W, Limit, new MeterBalance(0, -5, 0), 50_000, endingUnpaid: true).Balance);
         Assert.Equal(new MeterBalance(0, 0, 0), MeterRules.Renew(MeterKind.AllowanceOnly, Limit, new MeterBalance(10, 0, 0), 50_000, false).Balance);
     }
 
@@ -184,7 +184,7 @@ public sealed class MeterRulesTests
     {
         Prop.ForAll(Balances, Limits, Gen.Choose(0, 120_000).ToArbitrary(), (balance, limit, cap) =>
         {
-            var r = MeterRules.Renew(W, limit, balance, cap, endingWasTrial: false);
+            var r = MeterRules.Renew(W, limit, balance, cap, endingUnpaid: false);
             var gained = r.Balance.Rollover - balance.Rollover;
             return gained == r.DebtRepaid + r.RolledOver
                 && gained <= r.Unused

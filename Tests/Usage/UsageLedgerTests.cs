@@ -218,7 +218,7 @@ public sealed class UsageLedgerTests(PostgresServerFixture postgres)
                 balance = MeterRules.Consume(MeterKind.Waterfall, BasicTokens, balance, totals[start]).Balance;
                 if (start != periods[^1])
                 {
-                    balance = MeterRules.Renew(MeterKind.Waterfall, BasicTokens, balance, TokensCap, endingWasTrial: false).Balance;
+                    balance = MeterRules.Renew(MeterKind.Waterfall, BasicTokens, balance, TokensCap, endingUnpaid: false).Balance;
                 }
             }
             var meter = await h.MeterAsync(user);

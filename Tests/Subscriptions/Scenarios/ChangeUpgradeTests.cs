@@ -54,35 +54,6 @@ public sealed class ChangeUpgradeTests(PostgresServerFixture postgres)
         Assert.Contains(("upgrade", "now_with_proration"), metrics.Tags("direction", "timing"));
     }
 
-    [Theory]
-    [InlineData("pm_card_chargeCustomerFail", "past_due")]
-    [InlineData("pm_card_authenticationRequired", "requires_action")]
-    public async Task An_upgrade_whose_proration_is_not_paid_at_once_is_made_and_reported_honestly(string card, string state)
-    {
-        await using var stack = await BillingStackHarness.StartAsync(postgres);
-        var user = BillingStackHarness.NewUserId();
-        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "basic", "monthly", ct: Ct);
-        await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
-        // The card on file now declines, or asks for authentication: the upgrade's invoice is not paid at once.
-        var declining = await stack.Stripe.V1.PaymentMethods.AttachAsync(card, new PaymentMethodAttachOptions { Customer = subscription.CustomerId }, cancellationToken: Ct);
-        await stack.Stripe.V1.Customers.UpdateAsync(subscription.CustomerId, new CustomerUpdateOptions
-        {
-            InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = declining.Id },
-        }, cancellationToken: Ct);
-
-        var (status, changed) = await stack.ChangeAsync(user, "plus", "monthly", Ct);
-        await stack.SettleAsync(Ct);
-        var after = await stack.SubscriptionAsync(user, Ct);
-
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(state, changed.GetProperty("payment").Text("state"));
-        Assert.StartsWith("http", changed.GetProperty("payment").Text("action_url"));
-        Assert.True(changed.GetProperty("payment").GetProperty("amount_due").GetInt64() > 0);
-        // The change is made; past_due keeps the tier while the invoice waits.
-        Assert.Equal(("plus", "past_due"), (after.Text("tier"), after.Text("status")));
-        Assert.NotEqual("ok", after.Text("payment_state"));
-    }
-
     [Fact]
     public async Task Bad_requests_are_refused_with_a_problem_naming_the_field_or_state()
     {

@@ -1,0 +1,37 @@
+using Stripe;
+using Yapit.Billing.Usage;
+
+namespace Yapit.BillingWorker.Handlers;
+
+/// <summary>
+/// A test clock finished advancing (test mode): its time is kept for the usage ledger, so the users whose customers
+/// live on it get their usage periods on the clock's time, also where no subscription event follows (the months of a
+/// yearly plan). The clock is re-read from Stripe: a late or repeated event never takes the time back.
+/// </summary>
+public sealed class TestClockEventHandler(IStripeClient stripe, UsageLedger usage, ILogger<TestClockEventHandler> logger) : IStripeEventHandler
+{
+    public static readonly string[] EventTypes = ["test_helpers.test_clock.ready"];
+
+    public bool ReadsAnyApiVersion => true;
+
+    public async Task HandleAsync(Event stripeEvent, CancellationToken cancellationToken)
+    {
+        if (stripeEvent.Livemode || (stripeEvent.Data.Object as IHasId)?.Id is not { } clockId)
+        {
+            return;
+        }
+        Stripe.TestHelpers.TestClock clock;
+        try
+        {
+            clock = await new Stripe.TestHelpers.TestClockService(stripe).GetAsync(clockId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (StripeException gone) when (gone.HttpStatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            logger.LogInformation("Test clock {ClockId} of event {EventId} no longer exists; nothing to follow", clockId, stripeEvent.Id);
+            return;
+        }
+        var frozen = new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
+        await usage.SetClockTimeAsync(clockId, frozen, cancellationToken).ConfigureAwait(false);
+        logger.LogDebug("Test clock {ClockId} is at {FrozenTime}", clockId, frozen);
+    }
+}

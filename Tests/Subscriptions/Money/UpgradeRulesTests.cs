@@ -1,0 +1,137 @@
+using System.Net;
+using Stripe;
+using Yapit.Tests.Infrastructure;
+using Yapit.Tests.Subscriptions.Scenarios;
+
+namespace Yapit.Tests.Subscriptions.Money;
+
+/// <summary>
+/// Rules 2, 3 and the preview (docs/billing-rules.md): an upgrade takes effect when it is paid; going back up to a
+/// tier still held through grace costs nothing and above it only the difference; the preview's amount is charged.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class UpgradeRulesTests(PostgresServerFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // After today's real date: grace is judged against real time.
+    private static readonly DateTime Start = new(2027, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime PeriodEnd = Start.AddMonths(1);
+
+    /// <summary>Stripe prorates by the second, rounding to the cent.</summary>
+    private static long Prorate(long amount, DateTime at) =>
+        (long)Math.Round((decimal)amount * (long)(PeriodEnd - at).TotalSeconds / (long)(PeriodEnd - Start).TotalSeconds, MidpointRounding.AwayFromZero);
+
+    private static readonly Dictionary<string, string?> Grace = new() { ["Billing:DowngradePolicy"] = "grace" };
+
+    [Theory]
+    [InlineData("pm_card_chargeCustomerFail")]
+    [InlineData("pm_card_authenticationRequired")]
+    public async Task An_upgrade_whose_invoice_is_not_paid_waits_for_the_payment_and_paying_it_applies_it(string card)
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "basic", "monthly", ct: Ct);
+        await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
+        var declining = await stack.Stripe.V1.PaymentMethods.AttachAsync(card, new PaymentMethodAttachOptions { Customer = subscription.CustomerId }, cancellationToken: Ct);
+        await stack.Stripe.V1.Customers.UpdateAsync(subscription.CustomerId, new CustomerUpdateOptions
+        {
+            InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = declining.Id },
+        }, cancellationToken: Ct);
+
+        var (status, changed) = await stack.ChangeAsync(user, "max", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+        var waiting = await stack.SubscriptionAsync(user, Ct);
+        var waitingUsage = await stack.MeterAsync(user, ct: Ct);
+        var payment = changed.GetProperty("payment");
+        var invoiceId = payment.Text("invoice_id")!;
+        await stack.Stripe.V1.Invoices.PayAsync(invoiceId, new InvoicePayOptions { PaymentMethod = "pm_card_visa" }, cancellationToken: Ct);
+        await stack.SettleAsync(Ct);
+        var paid = await stack.SubscriptionAsync(user, Ct);
+        var paidUsage = await stack.MeterAsync(user, ct: Ct);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(payment.GetProperty("waits_for_payment").GetBoolean(), changed.ToString());
+        Assert.StartsWith("http", payment.Text("action_url"));
+        Assert.Equal(("basic", "active"), (waiting.Text("tier"), waiting.Text("status")));
+        Assert.Equal(5_000_000, waitingUsage.Limit);
+        Assert.Equal(("max", "active"), (paid.Text("tier"), paid.Text("status")));
+        Assert.Equal(15_000_000, paidUsage.Limit);
+    }
+
+    [Fact]
+    public async Task Going_back_up_to_the_tier_held_through_grace_costs_nothing()
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres, Grace);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "max", "monthly", ct: Ct);
+        await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
+        await stack.ChangeAsync(user, "plus", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+
+        var (previewStatus, preview) = await stack.PreviewAsync(user, "max", "monthly", Ct);
+        var (status, changed) = await stack.ChangeAsync(user, "max", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+        var invoices = (await stack.Stripe.V1.Invoices.ListAsync(new InvoiceListOptions { Subscription = subscription.Id }, cancellationToken: Ct)).Data;
+        var after = await stack.SubscriptionAsync(user, Ct);
+        var inStripe = await stack.StripeSubscriptionAsync(subscription.Id, Ct);
+
+        Assert.Equal((HttpStatusCode.OK, 0L), (previewStatus, preview.GetProperty("amount_due_now").GetInt64()));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, invoices.Where(i => i.BillingReason == "subscription_update").Sum(i => i.AmountDue)); // the Max time is paid already
+        Assert.Equal(await stack.PriceIdAsync("max", "monthly", Ct), inStripe.Items.Data.Single().Price.Id);
+        Assert.Equal(("max", "max"), (after.Text("tier"), after.Text("subscribed_tier")));
+    }
+
+    [Fact]
+    public async Task Going_above_the_tier_held_through_grace_charges_only_the_difference_the_preview_showed()
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres, Grace);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "monthly", ct: Ct);
+        var day10 = Start.AddDays(10);
+        await stack.AdvanceAsync(clock, day10, Ct);
+        await stack.ChangeAsync(user, "basic", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+
+        var (_, preview) = await stack.PreviewAsync(user, "max", "monthly", Ct);
+        var (status, changed) = await stack.ChangeAsync(user, "max", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+        var charged = (await stack.Stripe.V1.Invoices.ListAsync(new InvoiceListOptions { Subscription = subscription.Id }, cancellationToken: Ct)).Data
+            .Where(i => i.BillingReason == "subscription_update").Sum(i => i.AmountPaid);
+        var after = await stack.SubscriptionAsync(user, Ct);
+
+        var difference = Prorate(4000, day10) - Prorate(2000, day10); // Max less Plus, not Max less Basic
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(difference, charged);
+        Assert.Equal(difference, preview.GetProperty("amount_due_now").GetInt64());
+        Assert.Equal("max", after.Text("tier"));
+    }
+
+    [Fact]
+    public async Task The_change_charges_the_previews_amount_and_a_stale_preview_is_refused()
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "monthly", ct: Ct);
+        await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
+
+        var (_, stalePreview) = await stack.PreviewAsync(user, "max", "monthly", Ct);
+        await stack.AdvanceAsync(clock, Start.AddDays(10).AddHours(2), Ct);
+        var stale = await stack.PostAsync(user, "/v1/billing/subscription/change", new { tier = "max", interval = "monthly", preview_token = stalePreview.Text("preview_token") }, Ct);
+        var (_, preview) = await stack.PreviewAsync(user, "max", "monthly", Ct);
+        await stack.AdvanceAsync(clock, Start.AddDays(10).AddHours(2).AddMinutes(5), Ct); // within the preview's lifetime
+        var changed = await stack.PostAsync(user, "/v1/billing/subscription/change", new { tier = "max", interval = "monthly", preview_token = preview.Text("preview_token") }, Ct);
+        var otherPlan = await stack.PostAsync(user, "/v1/billing/subscription/change", new { tier = "plus", interval = "yearly", preview_token = preview.Text("preview_token") }, Ct);
+        await stack.SettleAsync(Ct);
+        var charged = (await stack.Stripe.V1.Invoices.ListAsync(new InvoiceListOptions { Subscription = subscription.Id }, cancellationToken: Ct)).Data
+            .Where(i => i.BillingReason == "subscription_update").Sum(i => i.AmountPaid);
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.Status);
+        Assert.Contains("preview", stale.Body.Text("detail"));
+        Assert.Equal(HttpStatusCode.OK, changed.Status);
+        Assert.Equal(preview.GetProperty("amount_due_now").GetInt64(), charged);
+        Assert.Equal(Prorate(4000, Start.AddDays(10).AddHours(2)) - Prorate(2000, Start.AddDays(10).AddHours(2)), charged);
+        Assert.Equal(HttpStatusCode.Conflict, otherPlan.Status);
+    }
+}
