@@ -5,6 +5,7 @@ builder.AddBillingWorkerServices();
 
 var app = builder.Build();
 
-app.MapDefaultEndpoints();
+// Nobody outside reaches the worker: its /health says why it is not healthy.
+app.MapDefaultEndpoints(explainHealth: true);
 
 app.Run();

@@ -32,6 +32,8 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddProblemDetails();
+        // A database that cannot be reached is 503 with Retry-After on every endpoint, never a 500.
+        builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -89,19 +91,36 @@ public static class Extensions
     /// <summary>
     /// Maps /health (every check: readiness) and /alive (checks tagged "live": liveness). Unlike Aspire's template
     /// these are mapped in every environment, because the orchestrator and any deployment probe them; they answer
-    /// only the status word, never check details.
+    /// the status word, and with <paramref name="explainHealth"/> (a service nobody outside reaches, the worker) a
+    /// line per check that is not healthy saying why, e.g. <c>billingdb: Unhealthy: billingdb unreachable (...)</c>.
     /// </summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool explainHealth = false)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, explainHealth ? new HealthCheckOptions { ResponseWriter = WriteExplainedAsync } : new HealthCheckOptions());
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
         });
         return app;
+    }
+
+    private static Task WriteExplainedAsync(HttpContext context, HealthReport report)
+    {
+        var text = new System.Text.StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            text.Append('\n').Append(name).Append(": ").Append(entry.Status).Append(": ").Append(entry.Description ?? "no description");
+            if (entry.Exception is { } error)
+            {
+                // Npgsql's and the sockets' messages name a host and port at most, never a password.
+                text.Append(" (").Append(error.GetType().Name).Append(": ").Append(error.Message.Split('\n')[0].Trim()).Append(')');
+            }
+        }
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text.ToString());
     }
 
     private static bool IsProbe(PathString path) =>

@@ -32,6 +32,8 @@ public sealed record IncomingEvent(
 /// <summary>
 /// An event a worker has claimed, with its lease. <paramref name="LeaseToken"/> is new with every claim: only the run
 /// holding the current one may renew the lease, complete or fail the event, or write its effects.
+/// <paramref name="ClaimedAt"/> is the database's time of the claim: every event received before it was created in
+/// Stripe before the run's re-read of the object (see <see cref="InboxStore.CompleteAsync(ClaimedEvent, string, IReadOnlyCollection{string}?, CancellationToken)"/>).
 /// </summary>
 public sealed record ClaimedEvent(
     string EventId,
@@ -43,7 +45,11 @@ public sealed record ClaimedEvent(
     int Attempts,
     DateTimeOffset StripeCreated,
     DateTimeOffset ReceivedAt,
-    Guid LeaseToken);
+    Guid LeaseToken,
+    DateTimeOffset ClaimedAt = default);
+
+/// <summary>An event of the same object that a completed run handled too (its type was handled alike, and it was pending when the run claimed).</summary>
+public sealed record HandledAlike(string EventId, string EventType, DateTimeOffset ReceivedAt);
 
 /// <summary>An inbox row as operators see it.</summary>
 public sealed record InboxEntry(
@@ -69,8 +75,63 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
     /// <summary>Postgres channel notified on every insert, so idle workers wake at once.</summary>
     public const string NotificationChannel = "billing_inbox";
 
-    /// <summary>Claims are serialised by this advisory lock, which makes "one event per object at a time" race-free.</summary>
-    private const long ClaimLockKey = 0x59415049_54494E42; // "YAPITINB"
+    /// <summary>SQLSTATE unique_violation: two claims raced for two events of one object (webhook_inbox_one_in_flight).</summary>
+    private const string UniqueViolation = "23505";
+
+    /// <summary>
+    /// Where this store's next claim starts walking the objects (the last object it claimed): claims go round the
+    /// objects with work, so a busy object gets one event per round like any other and never holds the rest up.
+    /// </summary>
+    private string _cursor = string.Empty;
+
+    /// <summary>
+    /// The claim ($1 worker id, $2 batch size, $3 lease, $4 cursor: the object key after which to start). objects: the
+    /// keys with work after the cursor, in index order, produced one at a time as the LIMIT pulls them (a recursive
+    /// "loose index scan"). heads: per object, the expired run to take over, or nothing while a live run holds the
+    /// object, or its first ready pending event. The row lock re-checks the row, so a claim that committed since this
+    /// statement's snapshot is seen. Public so that its plan can be looked at (EXPLAIN), as the tests do.
+    /// </summary>
+    public const string ClaimStatement = """
+            WITH RECURSIVE objects(key) AS (
+                (SELECT coalesce(object_id, event_id) FROM billing.webhook_inbox
+                 WHERE status IN ('pending', 'processing') AND coalesce(object_id, event_id) > $4
+                 ORDER BY coalesce(object_id, event_id) LIMIT 1)
+                UNION ALL
+                SELECT (SELECT coalesce(i.object_id, i.event_id) FROM billing.webhook_inbox i
+                        WHERE i.status IN ('pending', 'processing') AND coalesce(i.object_id, i.event_id) > o.key
+                        ORDER BY coalesce(i.object_id, i.event_id) LIMIT 1)
+                FROM objects o
+                WHERE o.key IS NOT NULL
+            ),
+            heads AS (
+                SELECT coalesce(
+                    (SELECT CASE WHEN p.locked_until < now() THEN p.event_id ELSE '' END
+                     FROM billing.webhook_inbox p
+                     WHERE coalesce(p.object_id, p.event_id) = o.key AND p.status = 'processing'
+                     LIMIT 1),
+                    (SELECT q.event_id
+                     FROM billing.webhook_inbox q
+                     WHERE coalesce(q.object_id, q.event_id) = o.key AND q.status = 'pending' AND q.next_attempt_at <= now()
+                     ORDER BY q.stripe_created, q.received_at, q.event_id
+                     LIMIT 1)) AS event_id
+                FROM objects o
+                WHERE o.key IS NOT NULL
+            ),
+            free AS (
+                SELECT i.event_id
+                FROM heads h
+                JOIN billing.webhook_inbox i ON i.event_id = h.event_id
+                WHERE h.event_id <> ''
+                  AND (i.status = 'pending' AND i.next_attempt_at <= now() OR i.status = 'processing' AND i.locked_until < now())
+                LIMIT $2
+                FOR UPDATE OF i SKIP LOCKED
+            )
+            UPDATE billing.webhook_inbox t
+            SET status = 'processing', locked_by = $1, locked_until = now() + $3, attempts = t.attempts + 1, lease_token = gen_random_uuid()
+            FROM free
+            WHERE t.event_id = free.event_id
+            RETURNING t.event_id, t.event_type, t.object_id, t.payload::text, t.traceparent, t.tracestate, t.attempts, t.stripe_created, t.received_at, t.lease_token, now()
+            """;
 
     private readonly InboxWakeUp _wakeUp = new(dataSource, logger);
 
@@ -155,60 +216,70 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
 
     /// <summary>
     /// Claims up to <paramref name="max"/> ready events under a lease: pending ones whose retry time has come, and
-    /// processing ones whose lease expired (their worker died). At most one event per Stripe object is claimed, and
-    /// none of an object another worker is processing.
+    /// processing ones whose lease expired (their worker died). At most one event per Stripe object is claimed, the
+    /// object's first in Stripe's order, and none of an object another run is processing.
+    /// <para>
+    /// The cost is the batch's, not the backlog's: the claim walks the objects with work from a cursor, one probe of
+    /// <c>webhook_inbox_object_queue</c> per object, and stops as soon as it has <paramref name="max"/> events
+    /// (<c>FOR UPDATE SKIP LOCKED</c>, so concurrent claims pass each other). No lock serialises claims: the unique
+    /// index <c>webhook_inbox_one_in_flight</c> lets only one of two racing claims of one object commit, and the loser
+    /// claims again.
+    /// </para>
     /// </summary>
     public async Task<IReadOnlyList<ClaimedEvent>> ClaimAsync(string workerId, int max, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ClaimLockKey})", connection, transaction))
-        {
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         var claimed = new List<ClaimedEvent>();
-        await using (var command = new NpgsqlCommand("""
-            WITH ready AS (
-                SELECT DISTINCT ON (coalesce(object_id, event_id)) event_id, coalesce(object_id, event_id) AS object_key
-                FROM billing.webhook_inbox
-                WHERE status IN ('pending', 'processing')
-                  AND next_attempt_at <= now()
-                  AND (status = 'pending' OR locked_until < now())
-                ORDER BY coalesce(object_id, event_id), stripe_created, received_at, event_id
-            ),
-            free AS (
-                SELECT i.event_id
-                FROM ready r
-                JOIN billing.webhook_inbox i ON i.event_id = r.event_id
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM billing.webhook_inbox busy
-                    WHERE busy.object_id = r.object_key AND busy.status = 'processing' AND busy.locked_until >= now() AND busy.event_id <> r.event_id)
-                ORDER BY i.stripe_created, i.received_at
-                LIMIT $2
-                FOR UPDATE OF i SKIP LOCKED
-            )
-            UPDATE billing.webhook_inbox t
-            SET status = 'processing', locked_by = $1, locked_until = now() + $3, attempts = t.attempts + 1, lease_token = gen_random_uuid()
-            FROM free
-            WHERE t.event_id = free.event_id
-            RETURNING t.event_id, t.event_type, t.object_id, t.payload::text, t.traceparent, t.tracestate, t.attempts, t.stripe_created, t.received_at, t.lease_token
-            """, connection, transaction))
+        if (max <= 0)
         {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            return claimed;
+        }
+        var cursor = Volatile.Read(ref _cursor);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
             {
-                claimed.Add(new ClaimedEvent(
-                    reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetGuid(9)));
+                await ClaimFromAsync(cursor, workerId, max, lease, claimed, cancellationToken).ConfigureAwait(false);
+                // Round the end: from the first object again, up to where this claim started.
+                if (claimed.Count < max && cursor.Length > 0)
+                {
+                    await ClaimFromAsync(string.Empty, workerId, max - claimed.Count, lease, claimed, cancellationToken).ConfigureAwait(false);
+                }
+                break;
+            }
+            catch (PostgresException error) when (error.SqlState == UniqueViolation && attempt < 5)
+            {
+                // Another claim took an earlier event of one of these objects in the same instant; its commit is
+                // visible to the next statement, which skips that object.
+                logger?.LogDebug("A claim raced another for one object; claiming again");
             }
         }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (claimed.Count > 0)
+        {
+            Volatile.Write(ref _cursor, claimed.Select(c => c.ObjectId ?? c.EventId).Max(StringComparer.Ordinal)!);
+        }
         return claimed;
+    }
+
+    private async Task ClaimFromAsync(string cursor, string workerId, int max, TimeSpan lease, List<ClaimedEvent> claimed, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(ClaimStatement);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = cursor });
+        var batch = new List<ClaimedEvent>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Add(new ClaimedEvent(
+                    reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetGuid(9),
+                    reader.GetFieldValue<DateTimeOffset>(10)));
+            }
+        }
+        claimed.AddRange(batch);
     }
 
     /// <summary>
@@ -229,17 +300,59 @@ public sealed class InboxStore(NpgsqlDataSource dataSource, ILogger<InboxStore>?
     }
 
     /// <summary>Marks a claimed event done (or ignored). False when the claim is no longer this run's (see <see cref="RenewAsync"/>).</summary>
-    public async Task<bool> CompleteAsync(ClaimedEvent claimed, string status, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(ClaimedEvent claimed, string status, CancellationToken cancellationToken) =>
+        await CompleteAsync(claimed, status, handledAlike: null, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// Marks a claimed event done (or ignored) and, in the same statement, every pending event of the same object
+    /// whose type is in <paramref name="handledAlike"/> and that was received before the claim: the run re-read the
+    /// object from Stripe after those events were created, so handling them again would read the same state or an
+    /// older one. Null when the claim is no longer this run's; otherwise the events handled with it.
+    /// </summary>
+    public async Task<IReadOnlyList<HandledAlike>?> CompleteAsync(ClaimedEvent claimed, string status, IReadOnlyCollection<string>? handledAlike, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE billing.webhook_inbox
-            SET status = $3, processed_at = now(), locked_by = NULL, locked_until = NULL, lease_token = NULL, last_error = NULL
-            WHERE event_id = $1 AND lease_token = $2 AND status = 'processing'
+            WITH run AS (
+                UPDATE billing.webhook_inbox
+                SET status = $3, processed_at = now(), locked_by = NULL, locked_until = NULL, lease_token = NULL, last_error = NULL
+                WHERE event_id = $1 AND lease_token = $2 AND status = 'processing'
+                RETURNING coalesce(object_id, event_id) AS key
+            ),
+            alike AS (
+                UPDATE billing.webhook_inbox i
+                SET status = $3, processed_at = now(), last_error = NULL, handled_with = $1
+                FROM run
+                WHERE cardinality($4::text[]) > 0
+                  AND coalesce(i.object_id, i.event_id) = run.key AND i.status = 'pending'
+                  AND i.event_type = ANY($4) AND i.received_at < $5
+                RETURNING i.event_id, i.event_type, i.received_at
+            )
+            SELECT NULL::text, NULL::text, NULL::timestamptz FROM run
+            UNION ALL
+            SELECT event_id, event_type, received_at FROM alike
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claimed.EventId });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimed.LeaseToken });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        // Without the claim's time (a claim made elsewhere) nothing can be known to be covered by the run.
+        var known = claimed.ClaimedAt != default;
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = known ? [.. handledAlike ?? []] : [] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = known ? claimed.ClaimedAt : DateTimeOffset.UnixEpoch });
+        var held = false;
+        var alike = new List<HandledAlike>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.IsDBNull(0))
+            {
+                held = true;
+            }
+            else
+            {
+                alike.Add(new HandledAlike(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+            }
+        }
+        return held ? alike : null;
     }
 
     /// <summary>

@@ -28,6 +28,8 @@ public static class StripeRegistration
             .Validate(s => s.ApiBase is null || s.ApiBase.IsAbsoluteUri, "Stripe:ApiBase (environment Stripe__ApiBase) must be an absolute URL.")
             .Validate(s => s.MaxNetworkRetries >= 0 && s.RequestTimeout > TimeSpan.Zero, "Stripe:MaxNetworkRetries must be 0 or more and Stripe:RequestTimeout positive.");
         services.TryAddTransient<StripeTelemetryHandler>();
+        services.TryAddSingleton<StripeRateLimit>();
+        services.TryAddTransient<StripeRateLimitHandler>();
         services.TryAddSingleton<IStripeClient>(provider => CreateClient(
             provider.GetRequiredService<IOptions<StripeSettings>>().Value,
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName)));
@@ -38,6 +40,8 @@ public static class StripeRegistration
             // DNS changes are still seen.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // Outermost: a request waits for its turn under Stripe:MaxRequestsPerSecond before its span starts.
+            .AddHttpMessageHandler<StripeRateLimitHandler>()
             .AddHttpMessageHandler<StripeTelemetryHandler>()
             .ConfigureAdditionalHttpMessageHandlers((handlers, _) =>
             {

@@ -19,6 +19,22 @@ public sealed class StripeSettings
     /// <summary>Time allowed for one attempt (the HttpClient's timeout; Stripe.net sends each attempt separately).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(40);
 
+    /// <summary>
+    /// The most requests per second this process sends to Stripe; 0 or less is no limit. Unset: 20 with a test key
+    /// and 80 with a live one when talking to Stripe itself (which allows 25 and 100), no limit with another
+    /// <see cref="ApiBase"/> (the emulator). Several processes share Stripe's limit: set it per process accordingly.
+    /// </summary>
+    public double? MaxRequestsPerSecond { get; set; }
+
+    /// <summary>The limit in force (see <see cref="MaxRequestsPerSecond"/>), null when there is none.</summary>
+    public double? EffectiveMaxRequestsPerSecond => MaxRequestsPerSecond switch
+    {
+        { } set when set > 0 => set,
+        { } => null,
+        null when ApiBase is null && !string.IsNullOrWhiteSpace(SecretKey) => Mode == StripeMode.Live ? 80 : 20,
+        null => null,
+    };
+
     /// <summary>The key's mode; throws <see cref="InvalidOperationException"/> naming the setting when it is missing or not a Stripe key.</summary>
     public StripeMode Mode
     {

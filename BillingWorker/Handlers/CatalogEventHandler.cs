@@ -20,6 +20,15 @@ public sealed class CatalogEventHandler(IStripeClient stripe, PlanAvailabilitySt
     /// <summary>Only ids, lookup keys, metadata and the request's idempotency key are read; the rest is re-read from Stripe.</summary>
     public bool ReadsAnyApiVersion => true;
 
+    private static readonly string[] ProductEventTypes = ["product.created", "product.updated", "product.deleted"];
+
+    /// <summary>
+    /// A product event is only its id, and the plans it names are decided from Stripe re-read now: one run handles all
+    /// of a product's pending events. A price event also names the lookup key it had before, so each is handled.
+    /// </summary>
+    public IReadOnlyCollection<string> HandledAlike(Event handled) =>
+        handled.Type.StartsWith("product.", StringComparison.Ordinal) ? ProductEventTypes : [];
+
     public async Task HandleAsync(Event stripeEvent, CancellationToken cancellationToken)
     {
         var bySetup = CatalogMarkers.IsFromStripeSetup(stripeEvent.Request?.IdempotencyKey);

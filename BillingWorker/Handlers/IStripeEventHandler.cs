@@ -17,4 +17,12 @@ public interface IStripeEventHandler
     bool ReadsAnyApiVersion => false;
 
     Task HandleAsync(Event stripeEvent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After <see cref="HandleAsync"/> succeeded for <paramref name="handled"/>: the event types whose events of the
+    /// same object this run has handled too, because the handler re-read the object from Stripe and would do nothing
+    /// else for them (a backlog of one object then costs one re-read, not one per event). Empty (the default) when
+    /// each event must be handled on its own.
+    /// </summary>
+    IReadOnlyCollection<string> HandledAlike(Event handled) => [];
 }

@@ -31,8 +31,23 @@ public sealed class SubscriptionEventHandler(
         "invoice.paid", "invoice.payment_failed", "invoice.payment_action_required", "customer.deleted",
     ];
 
+    private static readonly string[] SubscriptionEventTypes = [.. EventTypes.Where(t => t.StartsWith("customer.subscription.", StringComparison.Ordinal))];
+
+    /// <summary>Set when this run left an event unapplied (no user linked): later events of the object may still apply.</summary>
+    private bool _leftUnapplied;
+
     /// <summary>Only ids and metadata are read from the event; the objects are re-read from Stripe at the pinned version.</summary>
     public bool ReadsAnyApiVersion => true;
+
+    /// <summary>
+    /// Every <c>customer.subscription.*</c> event is one re-read of the subscription (<see cref="SubscriptionSync"/>),
+    /// so one run handles all of a subscription's pending ones. Checkout, invoice and customer events differ by type
+    /// (a payment is recorded only for <c>invoice.paid</c>): only events of the same type go together.
+    /// </summary>
+    public IReadOnlyCollection<string> HandledAlike(Event handled) =>
+        _leftUnapplied ? []
+        : handled.Type.StartsWith("customer.subscription.", StringComparison.Ordinal) ? SubscriptionEventTypes
+        : [handled.Type];
 
     public async Task HandleAsync(Event stripeEvent, CancellationToken cancellationToken)
     {
@@ -114,6 +129,7 @@ public sealed class SubscriptionEventHandler(
             // Checkout's own events can arrive before the session that links the customer: look again shortly.
             throw new InvalidOperationException($"Subscription {subscriptionId} is not linked to a user yet; trying again");
         }
+        _leftUnapplied = true;
         logger.LogInformation("Subscription {SubscriptionId} belongs to no Yapit user; event {EventId} ({EventType}) ignored", subscriptionId, stripeEvent.Id, stripeEvent.Type);
     }
 

@@ -38,6 +38,7 @@ public sealed class EventDispatcher(
         var lease = new LeaseKeeper(inbox, claimed, settings.Lease, run, time, logger);
         var keeping = lease.KeepAsync();
         string outcome;
+        IReadOnlyCollection<string> handledAlike = [];
         try
         {
             if (handlerType is null)
@@ -51,6 +52,7 @@ public sealed class EventDispatcher(
                 var stripeEvent = StripeEventReader.Read(claimed.Payload, handler);
                 ClaimFence.Enter(claimed);
                 await handler.HandleAsync(stripeEvent, run.Token).ConfigureAwait(false);
+                handledAlike = handler.HandledAlike(stripeEvent);
                 outcome = InboxStatus.Done;
             }
         }
@@ -74,7 +76,7 @@ public sealed class EventDispatcher(
             await lease.StopAsync(keeping).ConfigureAwait(false);
         }
 
-        if (!await inbox.CompleteAsync(claimed, outcome, CancellationToken.None).ConfigureAwait(false))
+        if (await inbox.CompleteAsync(claimed, outcome, handledAlike, CancellationToken.None).ConfigureAwait(false) is not { } alike)
         {
             LeaseLost(claimed, activity, null);
             return;
@@ -82,6 +84,17 @@ public sealed class EventDispatcher(
         var elapsed = time.GetElapsedTime(started).TotalSeconds;
         InboxTelemetry.ProcessingDuration.Record(elapsed, Tags(claimed.EventType, outcome));
         InboxTelemetry.Lag.Record((time.GetUtcNow() - claimed.ReceivedAt).TotalSeconds, Tags(claimed.EventType, outcome));
+        foreach (var other in alike)
+        {
+            InboxTelemetry.HandledAlike.Add(1, new KeyValuePair<string, object?>("event_type", other.EventType));
+            InboxTelemetry.Lag.Record((time.GetUtcNow() - other.ReceivedAt).TotalSeconds, Tags(other.EventType, outcome));
+        }
+        if (alike.Count > 0)
+        {
+            activity?.SetTag("yapit.inbox.handled_alike", alike.Count);
+            logger.LogDebug("Stripe event {EventId} ({ObjectId}): its run also handled {Count} pending event(s) of the object: {EventIds}",
+                claimed.EventId, claimed.ObjectId, alike.Count, string.Join(", ", alike.Select(a => a.EventId)));
+        }
         activity?.SetTag("yapit.inbox.outcome", outcome);
         logger.Log(outcome == InboxStatus.Done ? LogLevel.Information : LogLevel.Debug,
             "Stripe event {EventId} ({EventType}, {ObjectId}) {Outcome} in {ElapsedMs:0} ms", claimed.EventId, claimed.EventType, claimed.ObjectId, outcome, elapsed * 1000);

@@ -27,6 +27,9 @@ public static class InboxTelemetry
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>(
         "yapit.webhooks.retries", unit: "{attempt}", description: "Failed attempts that will be retried.");
 
+    public static readonly Counter<long> HandledAlike = Meter.CreateCounter<long>(
+        "yapit.webhooks.handled_alike", unit: "{event}", description: "Events done by the run of an earlier event of the same object (one re-read from Stripe covered them).");
+
     public static readonly Counter<long> Backfilled = Meter.CreateCounter<long>(
         "yapit.webhooks.backfilled", unit: "{event}", description: "Events found by listing Stripe's events that no webhook had delivered.");
 

@@ -27,6 +27,7 @@ public static class AuthenticationSetup
                 NameClaimType = "sub",
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
+            jwt.Events = new JwtBearerEvents { OnTokenValidated = RefuseBadSubject };
             if (!string.IsNullOrEmpty(options.Authority))
             {
                 jwt.Authority = options.Authority;
@@ -40,6 +41,22 @@ public static class AuthenticationSetup
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
         return builder;
+    }
+
+    /// <summary>
+    /// A signed token whose <c>sub</c> cannot be a user id (<see cref="UserIds"/>) authenticates nobody: 401, as a bad
+    /// signature. (A token without <c>sub</c> may still be a service's, with scope <c>usage:write</c>.)
+    /// </summary>
+    private static Task RefuseBadSubject(TokenValidatedContext context)
+    {
+        if (context.Principal?.FindFirst("sub") is { } subject && UserIds.Problem(subject.Value) is { } problem)
+        {
+            // The value itself is not logged: it is the caller's input, perhaps with control characters.
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthenticationSetup))
+                .LogInformation("A signed token was refused: its sub {Problem}", problem);
+            context.Fail($"The token's sub {problem}.");
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>The key's bytes, padded to HS256's minimum so a missing key still builds a validator (one that accepts nothing we did not sign).</summary>

@@ -85,6 +85,10 @@ public sealed class HealthEndpointTests(PostgresServerFixture postgres)
         using var response = await client.GetAsync("/health", ct);
 
         Assert.Equal(503, (int)response.StatusCode);
-        Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync(ct));
+        // The worker says why: the status word, then each check that is not healthy with its reason.
+        var lines = (await response.Content.ReadAsStringAsync(ct)).Split('\n');
+        Assert.Equal("Unhealthy", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("billingdb: Unhealthy: billingdb unreachable (", StringComparison.Ordinal) && l.Contains("127.0.0.1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("inbox: Unhealthy: the inbox cannot be read (", StringComparison.Ordinal));
     }
 }

@@ -80,7 +80,7 @@ public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
         var dead = await w.WaitForStatusAsync(e.EventId, InboxStatus.Dead, TimeSpan.FromSeconds(15));
         Assert.Equal(5, dead.Attempts);
         Assert.Contains("the handler has a bug", dead.LastError);
-        Assert.Equal("Degraded", await client.GetStringAsync("/health", ct));
+        Assert.Equal(["Degraded", "inbox: Degraded: 1 dead letter(s)"], (await client.GetStringAsync("/health", ct)).Split('\n'));
 
         BrokenHandler.Broken = false; // the fix is deployed
         Assert.True((await w.Inbox.ReplayAsync(e.EventId, ct)).Replayed);
