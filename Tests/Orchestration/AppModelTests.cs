@@ -9,6 +9,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Orchestration;
 
 /// <summary>The app model without starting it: real Stripe through stripe-cli (no container runs here), live keys, the manifest.</summary>
+[Trait("Category", "Stack")]
 public sealed class AppModelTests
 {
     [Fact]

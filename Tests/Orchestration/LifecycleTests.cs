@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Orchestration;
 
 /// <summary>Starting from nothing, stopping without leftovers, and a failing one-shot that keeps the services from starting.</summary>
+[Trait("Category", "Stack")]
 public sealed class LifecycleTests(ITestOutputHelper output, PostgresServerFixture postgres)
 {
     [Fact]

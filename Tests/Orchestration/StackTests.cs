@@ -64,6 +64,7 @@ public sealed class RunningStack : IAsyncLifetime
 }
 
 /// <summary>The whole stack through <c>DistributedApplicationTestingBuilder.CreateAsync&lt;Projects.AppHost&gt;()</c>: the composition `dotnet run` starts.</summary>
+[Trait("Category", "Stack")]
 public sealed class StackTests(RunningStack stack, ITestOutputHelper output) : IClassFixture<RunningStack>
 {
     [Fact]
