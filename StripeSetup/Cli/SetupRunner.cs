@@ -164,7 +164,11 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
 
         // Apply: the schema first, then Stripe, then the plans table with the resolved ids.
         var progress = arguments.Json ? errors : output;
-        await new MigrationRunner(dataSource!, _loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken).ConfigureAwait(false);
+        var migrated = await new MigrationRunner(dataSource!, _loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken).ConfigureAwait(false);
+        // Part of what apply reports, not a log line (logs are warnings only on the console).
+        await progress.WriteLineAsync(migrated.Applied.Count == 0
+            ? $"Migrations: none to apply ({migrated.AlreadyApplied} present)."
+            : $"Migrations: applied {string.Join(", ", migrated.Applied)} ({migrated.AlreadyApplied} present before).").ConfigureAwait(false);
         if (plan.HasStripeChanges)
         {
             await progress.WriteLineAsync("Applying:").ConfigureAwait(false);
