@@ -8,15 +8,14 @@ var state = LocalState.Open(builder, fresh);
 var billingdb = builder.AddBillingDatabase(state);
 var stripe = builder.AddStripe(state);
 var adminKey = state.Secret("admin-api-key", LocalState.NewApiKey);
-// Users' tokens are signed with this key locally (an identity provider's authority in production); Yapit's own
-// services record usage with the service key.
-var authSigningKey = state.Secret("auth-signing-key", LocalState.NewApiKey);
+// Yapit's own services record usage with the service key.
 var usageServiceKey = state.Secret("usage-service-key", LocalState.NewApiKey);
 
 var stripeSetup = builder.AddProject<Projects.StripeSetup>("stripe-setup")
-    .WithArgs("apply", "--env", stripe.CatalogEnvironment)
+    .WithArgs(stripe.SetupArguments)
     .WithReference(billingdb).WaitFor(billingdb)
-    .WithStripe(stripe);
+    .WithStripe(stripe)
+    .WithLocalStackFile(state, billingdb, stripe);
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithFixedHttpPort(builder.Configuration.GetValue("Ports:Gateway", 5080))
@@ -25,7 +24,7 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithStripe(stripe)
     .WithStripeWebhookSecret(stripe)
     .WithEnvironment("Admin__ApiKey", adminKey)
-    .WithEnvironment("Auth__SigningKey", authSigningKey)
+    .WithUserAuthentication(state)
     .WithEnvironment("Auth__ServiceApiKey", usageServiceKey)
     .WaitForCompletion(stripeSetup);
 

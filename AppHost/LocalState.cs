@@ -77,9 +77,15 @@ public sealed class LocalState
             return existing;
         }
         values[name] = generate();
-        System.IO.Directory.CreateDirectory(Directory);
-        // Created 0600 before a byte is written, then moved over the old file: never readable by others, never half-written.
-        var temporary = ParametersPath + ".tmp";
+        WritePrivate(ParametersPath, JsonSerializer.SerializeToUtf8Bytes(values, new JsonSerializerOptions { WriteIndented = true }));
+        return values[name];
+    }
+
+    /// <summary>Created 0600 before a byte is written, then moved over the old file: never readable by others, never half-written.</summary>
+    public static void WritePrivate(string path, byte[] content)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
         File.Delete(temporary);
         using (var stream = new FileStream(temporary, new FileStreamOptions
         {
@@ -88,11 +94,10 @@ public sealed class LocalState
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         }))
         {
-            stream.Write(JsonSerializer.SerializeToUtf8Bytes(values, new JsonSerializerOptions { WriteIndented = true }));
+            stream.Write(content);
             stream.Flush(flushToDisk: true);
         }
-        File.Move(temporary, ParametersPath, overwrite: true);
-        return values[name];
+        File.Move(temporary, path, overwrite: true);
     }
 
     private static System.Diagnostics.Process? RunningProcess(int pid)

@@ -17,6 +17,9 @@ public sealed record StripeResources(
     /// <summary>Where Stripe's webhooks reach the gateway.</summary>
     public const string WebhookPath = "/v1/billing/webhook";
 
+    /// <summary>stripe-setup's command line: the catalog environment, and <c>--live</c> exactly when it is live (setup refuses a live key without it and a test key with it).</summary>
+    public string[] SetupArguments => CatalogEnvironment == "live" ? ["apply", "--env", "live", "--live"] : ["apply", "--env", CatalogEnvironment];
+
     public void ForwardWebhooksTo(IResourceBuilder<ProjectResource> gateway)
     {
         var target = ReferenceExpression.Create($"{gateway.GetEndpoint("http")}{WebhookPath}");
@@ -47,9 +50,9 @@ public static partial class YapitResources
         var mode = builder.Configuration["Postgres:Mode"];
         if (mode is { Length: > 0 } and not ("container" or "executable"))
         {
-            throw new DistributedApplicationException($"Postgres:Mode must be 'container' or 'executable', not '{mode}'.");
+            StartRefusal.Refuse($"Postgres:Mode must be 'container' or 'executable', not '{mode}'.");
         }
-        var container = builder.ExecutionContext.IsPublishMode || mode == "container" || (mode is null or "" && ContainerRuntime.IsHealthy());
+        var container = builder.ExecutionContext.IsPublishMode || mode == "container" || (mode is null or "" && ContainerRuntime.IsHealthy(builder.Configuration));
         if (container)
         {
             return builder.AddPostgres("postgres").WithDataVolume().AddDatabase("billingdb");
@@ -61,25 +64,37 @@ public static partial class YapitResources
 
     /// <summary>
     /// The emulator by default. A Stripe test key given as the <c>stripe-secret-key</c> parameter (user secrets,
-    /// <c>Parameters__stripe-secret-key</c>) means real Stripe with <c>stripe listen</c> in the stripe-cli container.
-    /// A live key is refused. Published, the services get the key and the webhook secret as secret parameters.
+    /// <c>Parameters__stripe-secret-key</c>) means real Stripe with <c>stripe listen</c> in the stripe-cli container,
+    /// so it needs a container runtime. A live key is refused. Published, the services get the key and the webhook
+    /// secret as secret parameters, and stripe-setup the catalog environment of <c>Stripe:Environment</c>
+    /// (<c>live</c> by default, <c>test</c> for a staging deployment on a test account).
     /// </summary>
     public static StripeResources AddStripe(this IDistributedApplicationBuilder builder, LocalState state)
     {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            var environment = builder.Configuration["Stripe:Environment"] is { Length: > 0 } chosen ? chosen : "live";
+            if (environment is not ("live" or "test"))
+            {
+                StartRefusal.Refuse($"Stripe:Environment must be 'live' or 'test' (the catalog environment of the deployment), not '{environment}'.");
+            }
+            return new StripeResources(state.Secret("stripe-secret-key"), environment, null, null, state.Secret("stripe-webhook-secret"));
+        }
         var given = builder.Configuration["Parameters:stripe-secret-key"];
         if (given is not null && (given.StartsWith("sk_live_", StringComparison.Ordinal) || given.StartsWith("rk_live_", StringComparison.Ordinal)))
         {
-            throw new DistributedApplicationException("stripe-secret-key is a live key: the local stack runs only against Stripe test mode (sk_test_...).");
-        }
-        if (builder.ExecutionContext.IsPublishMode)
-        {
-            return new StripeResources(state.Secret("stripe-secret-key"), "live", null, null, state.Secret("stripe-webhook-secret"));
+            StartRefusal.Refuse("stripe-secret-key is a live key: the local stack runs only against Stripe test mode (sk_test_...).");
         }
         if (given is { Length: > 0 })
         {
             if (!given.StartsWith("sk_test_", StringComparison.Ordinal) && !given.StartsWith("rk_test_", StringComparison.Ordinal))
             {
-                throw new DistributedApplicationException("stripe-secret-key must be a Stripe test key (sk_test_... or rk_test_...).");
+                StartRefusal.Refuse("stripe-secret-key must be a Stripe test key (sk_test_... or rk_test_...).");
+            }
+            if (!ContainerRuntime.IsHealthy(builder.Configuration))
+            {
+                // Otherwise the gateway would wait forever for a stripe-cli container that never starts.
+                StartRefusal.Refuse("stripe-secret-key is a Stripe test key, which needs the stripe-cli container (stripe listen), but no container runtime answers `docker info` here: start Docker or Podman, or remove the key to use the Stripe emulator.");
             }
             var key = state.Secret("stripe-secret-key");
             var cli = builder.AddContainer("stripe-cli", "stripe/stripe-cli", "latest")
@@ -155,6 +170,23 @@ public static partial class YapitResources
         return secret.StartsWith("whsec_", StringComparison.Ordinal)
             ? secret
             : throw new DistributedApplicationException($"The Stripe emulator answered {url} with something other than a whsec_ secret.");
+    }
+
+    /// <summary>
+    /// Users' tokens: locally signed with a generated HS256 key (<c>Auth__SigningKey</c>, which <c>Gateway token</c>
+    /// also reads); published, validated against the deployment's identity provider, given as the parameters
+    /// <c>auth-authority</c> (OpenID Connect discovery and JWKS) and <c>auth-audience</c>.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithUserAuthentication(this IResourceBuilder<ProjectResource> gateway, LocalState state)
+    {
+        var builder = gateway.ApplicationBuilder;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return gateway
+                .WithEnvironment("Auth__Authority", builder.AddParameter("auth-authority"))
+                .WithEnvironment("Auth__Audience", builder.AddParameter("auth-audience"));
+        }
+        return gateway.WithEnvironment("Auth__SigningKey", state.Secret("auth-signing-key", LocalState.NewApiKey));
     }
 
     /// <summary>A port a person can type, bound by the service itself (no proxy in front): 0 lets the tests pick.</summary>
@@ -233,12 +265,24 @@ public static partial class YapitResources
     private static partial Regex WebhookSecretInLog();
 }
 
-/// <summary>Whether containers can run here: the runtime's CLI answers <c>info</c> (what Aspire's orchestrator needs).</summary>
+/// <summary>
+/// Whether containers can run here: the runtime's CLI (Aspire's <c>ASPIRE_CONTAINER_RUNTIME</c>, docker by default)
+/// answers <c>info</c>, what Aspire's orchestrator needs. Asked once per runtime and process.
+/// </summary>
 public static class ContainerRuntime
 {
-    public static bool IsHealthy()
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Answers = new(StringComparer.Ordinal);
+
+    public static bool IsHealthy(IConfiguration configuration)
     {
-        var runtime = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? Environment.GetEnvironmentVariable("DOTNET_ASPIRE_CONTAINER_RUNTIME") ?? "docker";
+        var runtime = configuration["ASPIRE_CONTAINER_RUNTIME"] is { Length: > 0 } named ? named
+            : configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] is { Length: > 0 } older ? older
+            : "docker";
+        return Answers.GetOrAdd(runtime, AskInfo);
+    }
+
+    private static bool AskInfo(string runtime)
+    {
         try
         {
             using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])

@@ -40,7 +40,13 @@ public sealed class InboxProcessor(
                 {
                     try
                     {
-                        var claimed = await inbox.ClaimAsync(WorkerId, free, settings.Lease, stoppingToken).ConfigureAwait(false);
+                        IReadOnlyList<ClaimedEvent> claimed;
+                        var claimStarted = DateTimeOffset.UtcNow;
+                        using (InboxTelemetry.Unrecorded("inbox claim"))
+                        {
+                            claimed = await inbox.ClaimAsync(WorkerId, free, settings.Lease, stoppingToken).ConfigureAwait(false);
+                        }
+                        InboxTelemetry.RecordClaim(claimStarted, WorkerId, claimed);
                         claimedAll = claimed.Count == free;
                         foreach (var item in claimed)
                         {

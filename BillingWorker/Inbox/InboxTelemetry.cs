@@ -38,6 +38,34 @@ public static class InboxTelemetry
         Meter.CreateObservableGauge("yapit.webhooks.inbox.depth", ObserveDepth, unit: "{event}", description: "Inbox rows by status (pending, processing, dead).");
     }
 
+    /// <summary>
+    /// A parent that is not recorded, so the spans under it (the claim's SQL) are not either: an idle poll every
+    /// <c>Inbox:PollInterval</c> would otherwise be a trace of its own every 2 s and bury the webhooks' traces in the
+    /// dashboard. Metrics (Npgsql's) are not affected.
+    /// </summary>
+    public static Activity Unrecorded(string name)
+    {
+        var activity = new Activity(name);
+        activity.SetParentId(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+        return activity.Start();
+    }
+
+    /// <summary>A claim that took events, as one span afterwards, linked to each event's own trace.</summary>
+    public static void RecordClaim(DateTimeOffset started, string workerId, IReadOnlyList<ClaimedEvent> claimed)
+    {
+        if (claimed.Count == 0 || !ActivitySource.HasListeners())
+        {
+            return;
+        }
+        var links = claimed
+            .Select(item => ActivityContext.TryParse(item.TraceParent, item.TraceState, out var context) ? new ActivityLink(context) : default)
+            .Where(link => link.Context != default)
+            .ToList();
+        using var activity = ActivitySource.StartActivity(ActivityKind.Consumer, parentContext: default, links: links, startTime: started, name: "inbox claim");
+        activity?.SetTag("messaging.batch.message_count", claimed.Count);
+        activity?.SetTag("yapit.worker.id", workerId);
+    }
+
     /// <summary>The latest inbox counts (refreshed by the worker; the gauge reads this, never the database).</summary>
     public static void Record(InboxStats stats) => Volatile.Write(ref _lastStats, stats);
 

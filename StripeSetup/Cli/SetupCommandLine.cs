@@ -3,8 +3,9 @@ using System.CommandLine;
 namespace Yapit.StripeSetup.Cli;
 
 /// <summary>
-/// <c>stripe-setup plan|apply [--catalog path] [--env name] [--json] [--replace] [--live]</c>; configuration comes
-/// from the environment (<c>Stripe__SecretKey</c>, <c>Stripe__ApiBase</c>, <c>ConnectionStrings__billingdb</c>).
+/// <c>stripe-setup plan|apply [--catalog path] [--env name] [--json] [--replace] [--live] [--local]</c>; configuration
+/// comes from the environment (<c>Stripe__SecretKey</c>, <c>Stripe__ApiBase</c>, <c>ConnectionStrings__billingdb</c>),
+/// or with <c>--local</c> from the running local stack.
 /// </summary>
 public static class SetupCommandLine
 {
@@ -22,6 +23,10 @@ public static class SetupCommandLine
         var json = new Option<bool>("--json") { Description = "Print the plan as JSON." };
         var replace = new Option<bool>("--replace") { Description = "Replace prices whose amount, currency or interval changed (the new price takes the lookup key over)." };
         var live = new Option<bool>("--live") { Description = "Allow a live key (required to change live mode)." };
+        var local = new Option<bool>("--local")
+        {
+            Description = "Use the running local stack's database, Stripe key and emulator, and its catalog environment (local).",
+        };
         var secrets = new Option<string>("--webhook-secret-dir")
         {
             Description = "Where signing secrets of webhook endpoints created by apply are written (mode 600).",
@@ -30,7 +35,7 @@ public static class SetupCommandLine
 
         Command Verb(string name, string description, bool apply)
         {
-            var command = new Command(name, description) { catalog, environment, json, replace, live, secrets };
+            var command = new Command(name, description) { catalog, environment, json, replace, live, local, secrets };
             command.SetAction((result, cancellationToken) => run(new SetupArguments
             {
                 Apply = apply,
@@ -39,6 +44,7 @@ public static class SetupCommandLine
                 Json = result.GetValue(json),
                 Replace = result.GetValue(replace),
                 Live = result.GetValue(live),
+                Local = result.GetValue(local),
                 WebhookSecretDirectory = result.GetValue(secrets)!,
             }, cancellationToken));
             return command;

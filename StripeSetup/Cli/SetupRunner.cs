@@ -23,6 +23,8 @@ public sealed record SetupArguments
     public bool Json { get; init; }
     public bool Replace { get; init; }
     public bool Live { get; init; }
+    /// <summary>Settings from the running local stack (<see cref="LocalStack"/>) instead of the environment.</summary>
+    public bool Local { get; init; }
     public string WebhookSecretDirectory { get; init; } = "webhook-secrets";
 }
 
@@ -79,12 +81,16 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
 
     private async Task<int> RunCoreAsync(SetupArguments arguments, Activity? activity, CancellationToken cancellationToken)
     {
-        var secretKey = configuration["Stripe:SecretKey"];
-        if (string.IsNullOrWhiteSpace(secretKey))
+        var missing = MissingSettings(configuration, arguments);
+        foreach (var line in missing)
         {
-            await errors.WriteLineAsync("stripe-setup: Stripe__SecretKey is not set.").ConfigureAwait(false);
+            await errors.WriteLineAsync(line).ConfigureAwait(false);
+        }
+        if (missing.Count > 0)
+        {
             return ExitCodes.Failure;
         }
+        var secretKey = configuration["Stripe:SecretKey"]!;
         StripeMode mode;
         try
         {
@@ -134,11 +140,6 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
 
         var connectionString = configuration.GetConnectionString(BillingDatabase.ConnectionName);
         await using var dataSource = string.IsNullOrWhiteSpace(connectionString) ? null : BillingDatabase.CreateDataSource(connectionString, _loggers);
-        if (arguments.Apply && dataSource is null)
-        {
-            await errors.WriteLineAsync($"stripe-setup: ConnectionStrings__{BillingDatabase.ConnectionName} is not set; apply writes the plans table.").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
         var desiredRows = PlansTable.Desired(catalog, PlannedPrices(catalog, state, plan));
         if (dataSource is not null && await SchemaIsCurrentAsync(dataSource, cancellationToken).ConfigureAwait(false))
         {
@@ -163,7 +164,11 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
 
         // Apply: the schema first, then Stripe, then the plans table with the resolved ids.
         var progress = arguments.Json ? errors : output;
-        await new MigrationRunner(dataSource!, _loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken).ConfigureAwait(false);
+        var migrated = await new MigrationRunner(dataSource!, _loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken).ConfigureAwait(false);
+        // Part of what apply reports, not a log line (logs are warnings only on the console).
+        await progress.WriteLineAsync(migrated.Applied.Count == 0
+            ? $"Migrations: none to apply ({migrated.AlreadyApplied} present)."
+            : $"Migrations: applied {string.Join(", ", migrated.Applied)} ({migrated.AlreadyApplied} present before).").ConfigureAwait(false);
         if (plan.HasStripeChanges)
         {
             await progress.WriteLineAsync("Applying:").ConfigureAwait(false);
@@ -178,6 +183,25 @@ public sealed class SetupRunner(IConfiguration configuration, TextWriter output,
             $"{plan.Count(ChangeAction.Deactivate)} deactivated, {plan.Count(ChangeAction.Replace)} replaced in Stripe; " +
             $"{written.Count} database row(s) written.").ConfigureAwait(false);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// One line per setting the run needs and does not have, each naming it as the environment spells it: checked
+    /// before anything else (and before the host's Stripe client, whose options validation would throw).
+    /// </summary>
+    public static IReadOnlyList<string> MissingSettings(IConfiguration configuration, SetupArguments arguments)
+    {
+        var hint = arguments.Local ? " (the local stack gave none)" : " (or pass --local to use the running local stack's)";
+        var missing = new List<string>();
+        if (string.IsNullOrWhiteSpace(configuration["Stripe:SecretKey"]))
+        {
+            missing.Add($"stripe-setup: Stripe__SecretKey is not set{hint}.");
+        }
+        if (arguments.Apply && string.IsNullOrWhiteSpace(configuration.GetConnectionString(BillingDatabase.ConnectionName)))
+        {
+            missing.Add($"stripe-setup: ConnectionStrings__{BillingDatabase.ConnectionName} is not set; apply writes the plans table{hint}.");
+        }
+        return missing;
     }
 
     private IStripeClient CreateStripeClient(string secretKey)

@@ -8,6 +8,7 @@ using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Defaults;
 
+[Trait("Category", "Integration")]
 public sealed class HealthEndpointTests(PostgresServerFixture postgres)
 {
     private sealed class Switch

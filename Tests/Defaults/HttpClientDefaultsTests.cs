@@ -9,6 +9,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Defaults;
 
 /// <summary>Every IHttpClientFactory client gets service discovery and the standard resilience handler (Microsoft.Extensions.Http.Resilience), as ServiceDefaults configures them.</summary>
+[Trait("Category", "Integration")]
 public sealed class HttpClientDefaultsTests
 {
     private static IHost HostWith(Uri gateway, Action<HttpStandardResilienceOptions>? configure = null)

@@ -3,6 +3,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Defaults;
 
 /// <summary>A service started with the standard OTEL_* settings exports traces, metrics and logs over OTLP.</summary>
+[Trait("Category", "Integration")]
 public sealed class OtlpExportTests(PostgresServerFixture postgres)
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace Yapit.Tests.Defaults;
 /// A webhook's journey is one trace, as the Aspire dashboard shows it: the emulator's delivery (its own span and the
 /// HttpClient POST within), the gateway's intake request, the worker's processing of the stored event.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class WebhookTraceTests(PostgresServerFixture postgres)
 {
     [Fact]

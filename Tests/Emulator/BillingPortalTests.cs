@@ -8,6 +8,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Customer portal configurations (the whole features tree) and sessions (a link into the emulator's portal page).</summary>
+[Trait("Category", "Integration")]
 public sealed class BillingPortalTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

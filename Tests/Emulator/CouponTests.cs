@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Coupons: percent or amount off, durations, only name and metadata mutable, applies_to hidden unless expanded.</summary>
+[Trait("Category", "Integration")]
 public sealed class CouponTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Webhook delivery like Stripe's: signed, to matching endpoints and the forward-to URL, retried, and under chaos.</summary>
+[Trait("Category", "Integration")]
 public sealed class DeliveryTests
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -11,6 +11,7 @@ using File = System.IO.File;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>The emulator as a real process, started the way the AppHost starts it: command line, ready line, stop.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class EmulatorProcessTests : IDisposable
 {
     private const int SigTerm = 15;

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>The events every change emits, and the events API's filters and 30-day window.</summary>
+[Trait("Category", "Integration")]
 public sealed class EventTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

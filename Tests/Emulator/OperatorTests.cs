@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>The operator endpoints under /_emulator/: health, secret, request counts, reset, deliveries.</summary>
+[Trait("Category", "Integration")]
 public sealed class OperatorTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

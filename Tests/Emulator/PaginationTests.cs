@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Cursor paging as Stripe does it: newest first, limit 1..100 (default 10), starting_after and ending_before.</summary>
+[Trait("Category", "Integration")]
 public sealed class PaginationTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private const int Count = 25;

@@ -6,6 +6,7 @@ using File = System.IO.File;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>With a state directory, a restarted emulator finds its catalog, its events and its secrets again.</summary>
+[Trait("Category", "Integration")]
 public sealed class PersistenceTests : IDisposable
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Products through Stripe.net: create, retrieve, update, list, delete, and their events.</summary>
+[Trait("Category", "Integration")]
 public sealed class ProductTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

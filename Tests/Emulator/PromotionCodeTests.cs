@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Promotion codes: pointing at a coupon through promotion.coupon, unique among active codes, filtered and expanded.</summary>
+[Trait("Category", "Integration")]
 public sealed class PromotionCodeTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

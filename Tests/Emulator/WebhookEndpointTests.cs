@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Webhook endpoints: their secret is shown once; events, versions and URLs are checked as Stripe checks them.</summary>
+[Trait("Category", "Integration")]
 public sealed class WebhookEndpointTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator;
 
 /// <summary>Stripe's HTTP conventions, checked on the raw wire: authentication, versions, ids, errors, encodings, idempotency.</summary>
+[Trait("Category", "Integration")]
 public sealed class WireTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     public async ValueTask InitializeAsync() => await emulator.ResetAsync(TestContext.Current.CancellationToken);

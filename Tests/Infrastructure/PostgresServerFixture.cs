@@ -9,7 +9,8 @@ namespace Yapit.Tests.Infrastructure;
 /// <summary>
 /// One Postgres for the whole test run: a local cluster started with <see cref="LocalPostgresServer"/>,
 /// or the server named by <c>ConnectionStrings__billingdb</c> when that is set. Tests get fresh databases from it:
-/// empty, or copied from a template that already holds every migration (fast: a file copy).
+/// empty, or copied from a template that already holds every migration (fast: a file copy). The server starts with the
+/// first database asked for, so a run of unit tests only (<c>--filter Category=Unit</c>) never starts Postgres.
 /// </summary>
 public sealed class PostgresServerFixture : IAsyncLifetime
 {
@@ -19,11 +20,14 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     private string? _root;
     private string _adminConnectionString = string.Empty;
     private int _counter;
+    private bool _started;
 
-    /// <summary>A connection string to the server's maintenance database.</summary>
+    /// <summary>A connection string to the server's maintenance database (once a database was created).</summary>
     public string AdminConnectionString => _adminConnectionString;
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private async Task StartAsync()
     {
         if (Environment.GetEnvironmentVariable("ConnectionStrings__billingdb") is { Length: > 0 } external)
         {
@@ -59,6 +63,11 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         await _createLock.WaitAsync();
         try
         {
+            if (!_started)
+            {
+                await StartAsync();
+                _started = true;
+            }
             await ExecuteAsync($"CREATE DATABASE {name} TEMPLATE {(migrated ? MigratedTemplate : "template0")}");
         }
         finally

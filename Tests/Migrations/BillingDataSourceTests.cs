@@ -6,6 +6,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Migrations;
 
 /// <summary>The services' data source: hot statements prepared once per connection unless the connection string says otherwise.</summary>
+[Trait("Category", "Integration")]
 public sealed class BillingDataSourceTests(PostgresServerFixture postgres)
 {
     private static int MaxAutoPrepare(NpgsqlDataSource dataSource) => new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare;

@@ -7,6 +7,7 @@ namespace Yapit.Tests.Migrations;
 /// several writes share one batch, every write gets its own answer, and a writer that fails or forgets one never
 /// leaves a caller waiting.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class GroupCommitTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

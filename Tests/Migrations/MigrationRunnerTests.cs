@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Migrations;
 
+[Trait("Category", "Integration")]
 public sealed class MigrationRunnerTests(PostgresServerFixture postgres)
 {
     private static Migration M(string fileName, string sql) => Migration.Create(fileName, sql);

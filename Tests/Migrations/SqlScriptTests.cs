@@ -2,6 +2,7 @@ using Yapit.Billing.Data;
 
 namespace Yapit.Tests.Migrations;
 
+[Trait("Category", "Unit")]
 public sealed class SqlScriptTests
 {
     [Fact]

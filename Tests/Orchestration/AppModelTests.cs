@@ -9,13 +9,15 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Orchestration;
 
 /// <summary>The app model without starting it: real Stripe through stripe-cli (no container runs here), live keys, the manifest.</summary>
+[Trait("Category", "Stack")]
 public sealed class AppModelTests
 {
     [Fact]
     public async Task A_stripe_test_key_means_real_stripe_through_the_stripe_cli_container_and_no_emulator()
     {
+        // `true info ...` answers like a healthy container runtime (there is none here).
         var builder = await AppHostFactory.CreateAsync(AppHostFactory.NewDataDirectory(), output: null,
-            "--Parameters:stripe-secret-key=sk_test_given_by_the_user", "--Postgres:Mode=executable");
+            "--Parameters:stripe-secret-key=sk_test_given_by_the_user", "--Postgres:Mode=executable", "--ASPIRE_CONTAINER_RUNTIME=true");
         var resources = builder.Resources;
 
         Assert.DoesNotContain(resources, resource => resource.Name == "stripe");
@@ -36,7 +38,42 @@ public sealed class AppModelTests
         var gatewayEnvironment = await EnvironmentOf(gateway);
         Assert.Equal("{stripe-secret-key.value}", gatewayEnvironment["Stripe__SecretKey"]);
         Assert.DoesNotContain("Stripe__ApiBase", gatewayEnvironment.Keys);
-        Assert.Contains("test", await ArgumentsOf(resources.Single(resource => resource.Name == "stripe-setup")));
+        Assert.Equal(["apply", "--env", "test"], await ArgumentsOf(resources.Single(resource => resource.Name == "stripe-setup")));
+    }
+
+    [Fact]
+    public async Task A_stripe_test_key_without_a_container_runtime_is_refused_before_anything_starts()
+    {
+        // `false info ...` answers like a container runtime that is not running.
+        var error = await Assert.ThrowsAnyAsync<DistributedApplicationException>(() => AppHostFactory.CreateAsync(AppHostFactory.NewDataDirectory(), output: null,
+            "--Parameters:stripe-secret-key=sk_test_given_by_the_user", "--Postgres:Mode=executable", "--ASPIRE_CONTAINER_RUNTIME=false"));
+
+        Assert.Contains("no container runtime", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The app host as `dotnet run --project AppHost` runs it: a setting it cannot run with is one line and exit code 1.</summary>
+    [Theory]
+    [InlineData("--Parameters:stripe-secret-key=sk_live_abc", "is a live key")]
+    [InlineData("--Parameters:stripe-secret-key=sk_test_abc --ASPIRE_CONTAINER_RUNTIME=false", "no container runtime")]
+    [InlineData("--Postgres:Mode=vm", "Postgres:Mode must be")]
+    public async Task A_refused_start_is_one_line_and_exit_code_1_not_a_stack_trace(string settings, string reason)
+    {
+        var dataDirectory = AppHostFactory.NewDataDirectory();
+        try
+        {
+            var (exitCode, output, errors) = await RunAppHostAsync([$"--DataDirectory={dataDirectory}", "--Postgres:Mode=executable", .. settings.Split(' ')]);
+
+            Assert.True(exitCode == 1, $"exit {exitCode}\n{output}\n{errors}");
+            Assert.Contains(reason, Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+            Assert.Equal(string.Empty, output);
+        }
+        finally
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+        }
     }
 
     [Theory]
@@ -84,25 +121,7 @@ public sealed class AppModelTests
     [Fact]
     public async Task The_manifest_has_the_postgres_container_the_projects_and_secrets_only_as_secret_parameters()
     {
-        var ct = TestContext.Current.CancellationToken;
-        var output = Path.Combine(Path.GetTempPath(), $"yapit-manifest-{Guid.NewGuid():N}", "aspire-manifest.json");
-        var appHost = ProjectMetadata.For("AppHost").AssemblyPath;
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            ArgumentList = { appHost, "--publisher", "manifest", "--output-path", output },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(appHost)!,
-        };
-        using var process = Process.Start(start)!;
-        var log = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
-        Assert.True(process.ExitCode == 0, await log + await errors);
-
-        var text = await File.ReadAllTextAsync(output, ct);
-        var resources = JsonNode.Parse(text)!["resources"]!.AsObject();
-        Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+        var (resources, text) = await PublishManifestAsync();
 
         Assert.StartsWith("container.", (string)resources["postgres"]!["type"]!, StringComparison.Ordinal);
         Assert.Contains("postgres", (string)resources["postgres"]!["image"]!, StringComparison.Ordinal);
@@ -113,18 +132,80 @@ public sealed class AppModelTests
         }
         Assert.False(resources.ContainsKey("stripe"), "the emulator is local-only");
         Assert.False(resources.ContainsKey("stripe-cli"), "stripe listen is local-only");
-        foreach (var secret in new[] { "stripe-secret-key", "stripe-webhook-secret", "admin-api-key" })
+        // Every parameter a deployment asks for (the README lists them): the secrets, and the identity provider.
+        Assert.Equal(
+            ["admin-api-key", "auth-audience", "auth-authority", "postgres-password", "stripe-secret-key", "stripe-webhook-secret", "usage-service-key"],
+            resources.Where(resource => (string)resource.Value!["type"]! == "parameter.v0").Select(resource => resource.Key).Order(StringComparer.Ordinal));
+        foreach (var secret in new[] { "stripe-secret-key", "stripe-webhook-secret", "admin-api-key", "usage-service-key", "postgres-password" })
         {
-            Assert.Equal("parameter.v0", (string)resources[secret]!["type"]!);
             Assert.True((bool)resources[secret]!["inputs"]!["value"]!["secret"]!, $"{secret} is secret");
         }
-        var gateway = resources["gateway"]!["env"]!;
+        var gateway = resources["gateway"]!["env"]!.AsObject();
         Assert.Equal("{stripe-secret-key.value}", (string)gateway["Stripe__SecretKey"]!);
         Assert.Equal("{stripe-webhook-secret.value}", (string)gateway["Stripe__WebhookSecrets__0"]!);
         Assert.Equal("{admin-api-key.value}", (string)gateway["Admin__ApiKey"]!);
+        Assert.Equal("{usage-service-key.value}", (string)gateway["Auth__ServiceApiKey"]!);
         Assert.Equal("{billingdb.connectionString}", (string)gateway["ConnectionStrings__billingdb"]!);
         Assert.DoesNotContain("sk_test_", text, StringComparison.Ordinal);
         Assert.DoesNotContain("whsec_", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Published_the_gateway_trusts_the_identity_provider_given_as_parameters_and_has_no_local_signing_key()
+    {
+        var (resources, _) = await PublishManifestAsync();
+
+        var gateway = resources["gateway"]!["env"]!.AsObject();
+        Assert.Equal("{auth-authority.value}", (string)gateway["Auth__Authority"]!);
+        Assert.Equal("{auth-audience.value}", (string)gateway["Auth__Audience"]!);
+        Assert.False(gateway.ContainsKey("Auth__SigningKey"), "a local HS256 key is for the local stack only");
+        Assert.False(resources.ContainsKey("auth-signing-key"));
+        Assert.Null(resources["auth-authority"]!["inputs"]!["value"]!["secret"]); // an authority URL is no secret
+    }
+
+    [Theory]
+    [InlineData(null, new[] { "apply", "--env", "live", "--live" })]
+    [InlineData("live", new[] { "apply", "--env", "live", "--live" })]
+    [InlineData("test", new[] { "apply", "--env", "test" })]
+    public async Task Published_stripe_setup_applies_the_deployments_catalog_environment_with_live_exactly_when_live(string? environment, string[] expected)
+    {
+        var (resources, _) = await PublishManifestAsync(environment is null ? [] : [$"--Stripe:Environment={environment}"]);
+
+        Assert.Equal(expected, resources["stripe-setup"]!["args"]!.AsArray().Select(arg => (string)arg!));
+    }
+
+    /// <summary>The manifest as `dotnet run --project AppHost -- --publisher manifest` writes it.</summary>
+    private static async Task<(JsonObject Resources, string Text)> PublishManifestAsync(params string[] more)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"yapit-manifest-{Guid.NewGuid():N}", "aspire-manifest.json");
+        var (exitCode, log, errors) = await RunAppHostAsync(["--publisher", "manifest", "--output-path", output, .. more]);
+        Assert.True(exitCode == 0, log + errors);
+        var text = await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken);
+        Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+        return (JsonNode.Parse(text)!["resources"]!.AsObject(), text);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Errors)> RunAppHostAsync(IEnumerable<string> args)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var appHost = ProjectMetadata.For("AppHost").AssemblyPath;
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(appHost)!,
+        };
+        start.ArgumentList.Add(appHost);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment.Remove("Parameters__stripe-secret-key");
+        using var process = Process.Start(start)!;
+        var log = process.StandardOutput.ReadToEndAsync(ct);
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(1), ct);
+        return (process.ExitCode, await log, await errors);
     }
 
     private static async Task<List<string>> ArgumentsOf(IResource resource)

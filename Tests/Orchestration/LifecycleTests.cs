@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Orchestration;
 
 /// <summary>Starting from nothing, stopping without leftovers, and a failing one-shot that keeps the services from starting.</summary>
+[Trait("Category", "Stack")]
 public sealed class LifecycleTests(ITestOutputHelper output, PostgresServerFixture postgres)
 {
     [Fact]
@@ -28,12 +29,14 @@ public sealed class LifecycleTests(ITestOutputHelper output, PostgresServerFixtu
                     pids.AddRange(Children(pid)); // Postgres' backends; a project under `dotnet run` (its program not built where the AppHost looks) is the child
                 }
                 Assert.True(pids.Count > 4, "the projects' own processes were found");
+                Assert.True(File.Exists(Path.Combine(dataDirectory, "local-stack.json")), "stripe-setup --local finds the running stack");
                 await app.StopAsync(ct);
             }
 
             Assert.All(pids, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !IsZombie(pid), $"process {pid} is still running"));
             Assert.Empty(ProcessesMentioning(dataDirectory));
             Assert.True(File.Exists(Path.Combine(dataDirectory, "postgres", "PG_VERSION")), "the cluster is kept for the next run");
+            Assert.False(File.Exists(Path.Combine(dataDirectory, "local-stack.json")), "a stopped stack is not offered to stripe-setup --local");
         }
         finally
         {

@@ -2,6 +2,7 @@ using Yapit.Tests.Infrastructure.Postgres;
 
 namespace Yapit.Tests.Orchestration;
 
+[Trait("Category", "Unit")]
 public sealed class PostgresInstallationTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("yapit-pg-find-").FullName;

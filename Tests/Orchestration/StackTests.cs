@@ -64,6 +64,7 @@ public sealed class RunningStack : IAsyncLifetime
 }
 
 /// <summary>The whole stack through <c>DistributedApplicationTestingBuilder.CreateAsync&lt;Projects.AppHost&gt;()</c>: the composition `dotnet run` starts.</summary>
+[Trait("Category", "Stack")]
 public sealed class StackTests(RunningStack stack, ITestOutputHelper output) : IClassFixture<RunningStack>
 {
     [Fact]
@@ -113,6 +114,15 @@ public sealed class StackTests(RunningStack stack, ITestOutputHelper output) : I
             Assert.Equal(stripeUrl, stack.Env(service, "Stripe__ApiBase").TrimEnd('/'));
         }
         Assert.Equal(stack.Parameter("admin-api-key"), stack.Env("gateway", "Admin__ApiKey"));
+        // What stripe-setup --local reads, run by hand: the settings the stack gave its own stripe-setup.
+        var localStack = Path.Combine(stack.DataDirectory, "local-stack.json");
+        using var local = JsonDocument.Parse(File.ReadAllText(localStack));
+        Assert.Equal("local", local.RootElement.GetProperty("environment").GetString());
+        var settings = local.RootElement.GetProperty("settings");
+        Assert.Equal(stack.Env("stripe-setup", "ConnectionStrings__billingdb"), settings.GetProperty("ConnectionStrings:billingdb").GetString());
+        Assert.Equal(stack.Parameter("stripe-secret-key"), settings.GetProperty("Stripe:SecretKey").GetString());
+        Assert.Equal(stripeUrl, settings.GetProperty("Stripe:ApiBase").GetString()!.TrimEnd('/'));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(localStack));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(stack.DataDirectory, "parameters.json")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(stack.DataDirectory, "postgres")));
     }

@@ -3,6 +3,7 @@ using Yapit.StripeSetup.Catalog;
 
 namespace Yapit.Tests.Setup;
 
+[Trait("Category", "Unit")]
 public sealed class CatalogLoaderTests
 {
     private const string Minimal = """

@@ -8,6 +8,7 @@ using Plan = Yapit.StripeSetup.Planning.Plan;
 namespace Yapit.Tests.Setup;
 
 /// <summary>The planner is a pure function of the catalog and Stripe's state.</summary>
+[Trait("Category", "Unit")]
 public sealed class PlannerTests
 {
     private const string Yaml = """

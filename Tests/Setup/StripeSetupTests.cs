@@ -6,6 +6,7 @@ using File = System.IO.File;
 namespace Yapit.Tests.Setup;
 
 /// <summary>stripe-setup against the emulator and real Postgres: the catalog's whole life.</summary>
+[Trait("Category", "Integration")]
 public sealed class StripeSetupTests(StripeEmulatorFixture stripe, PostgresServerFixture postgres) : IClassFixture<StripeEmulatorFixture>
 {
     private async Task<SetupHarness> FreshAsync(string? catalog = null)

@@ -7,6 +7,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.StripeNet;
 
 /// <summary>The worker reads stored payloads as Stripe.net events, and never reads another API version's shape silently.</summary>
+[Trait("Category", "Unit")]
 public sealed class StripeEventReaderTests
 {
     private sealed class PinnedShapeHandler : IStripeEventHandler

@@ -3,6 +3,7 @@ using Yapit.Billing.Stripe;
 namespace Yapit.Tests.StripeNet;
 
 /// <summary>A key says whether it acts in test or live mode, so stripe-setup and the gateway can refuse live mode by accident.</summary>
+[Trait("Category", "Unit")]
 public sealed class StripeKeysTests
 {
     [Theory]

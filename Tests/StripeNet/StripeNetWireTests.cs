@@ -9,6 +9,7 @@ namespace Yapit.Tests.StripeNet;
 /// paging, expansion, Stripe.net's ways of clearing (an empty value, an empty list, AddExtraParam for all metadata),
 /// errors as <see cref="StripeException"/>, and idempotent replays.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class StripeNetWireTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

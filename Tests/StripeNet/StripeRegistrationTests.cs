@@ -15,6 +15,7 @@ namespace Yapit.Tests.StripeNet;
 /// The one registration of Stripe.net, as a service gets it (service defaults included): the factory's HttpClient,
 /// Stripe.net's retries as the only retry layer, and a span per attempt named by the path template.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class StripeRegistrationTests
 {
     private const string SecretKey = "sk_test_registration_5ecret";

@@ -7,6 +7,7 @@ using Yapit.Tests.Emulator;
 namespace Yapit.Tests.StripeNet;
 
 /// <summary>Stripe-Signature: HMAC-SHA256 with the whole whsec_ secret over "t.body", a tolerance, several secrets.</summary>
+[Trait("Category", "Unit")]
 public sealed class WebhookSignatureTests
 {
     private const string Secret = "whsec_test_5ecret";

@@ -9,6 +9,7 @@ using Yapit.Tests.Usage;
 namespace Yapit.Tests.Subscriptions;
 
 /// <summary>The plans for sale and a user's subscription over real HTTP.</summary>
+[Trait("Category", "Integration")]
 public sealed class BillingReadApiTests(UsageGatewayFixture fixture) : IClassFixture<UsageGatewayFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

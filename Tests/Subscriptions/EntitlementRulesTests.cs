@@ -2,6 +2,7 @@ using Yapit.Billing.Subscriptions;
 
 namespace Yapit.Tests.Subscriptions;
 
+[Trait("Category", "Unit")]
 public sealed class EntitlementRulesTests
 {
     private static readonly PlanRef Basic = new("basic", 1);

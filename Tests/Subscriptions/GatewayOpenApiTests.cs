@@ -8,6 +8,7 @@ using Yapit.Tests.Subscriptions.Scenarios;
 namespace Yapit.Tests.Subscriptions;
 
 /// <summary>The gateway's OpenAPI document at /openapi/v1.json: every billing and usage route, its shapes and its problems.</summary>
+[Trait("Category", "Integration")]
 public sealed class GatewayOpenApiTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

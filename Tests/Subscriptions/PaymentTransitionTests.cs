@@ -3,6 +3,7 @@ using Yapit.Billing.Subscriptions;
 namespace Yapit.Tests.Subscriptions;
 
 /// <summary>The payment-trouble metrics' rule: which stored-state changes count as dunning or authentication steps.</summary>
+[Trait("Category", "Unit")]
 public sealed class PaymentTransitionTests
 {
     private static StripeSubscriptionState State(string status, PaymentState payment) => new()

@@ -2,6 +2,7 @@ using Yapit.Billing.Subscriptions;
 
 namespace Yapit.Tests.Subscriptions;
 
+[Trait("Category", "Unit")]
 public sealed class PlanChangeRulesTests
 {
     private static readonly Dictionary<string, PlanRef> Tiers = new()

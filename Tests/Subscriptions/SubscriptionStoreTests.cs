@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions;
 
 /// <summary>The subscription state's stale guard, replacement, history and user-level facts, on real Postgres.</summary>
+[Trait("Category", "Integration")]
 public sealed class SubscriptionStoreTests(PostgresServerFixture postgres)
 {
     private static readonly PlanRef Basic = new("basic", 1);

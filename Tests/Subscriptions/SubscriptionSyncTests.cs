@@ -11,6 +11,7 @@ using Yapit.Tests.Usage;
 namespace Yapit.Tests.Subscriptions;
 
 /// <summary>Stripe's subscription (in the emulator, through Stripe.net) becomes the stored state, grace and usage plan.</summary>
+[Trait("Category", "Integration")]
 public sealed class SubscriptionSyncTests(PostgresServerFixture postgres, StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using Yapit.Billing.Usage;
 namespace Yapit.Tests.Usage;
 
 /// <summary>The reference system's usage scenarios (yapit-billing-spec.md §8.6) and the rules' invariants.</summary>
+[Trait("Category", "Unit")]
 public sealed class MeterRulesTests
 {
     private const long Limit = 100_000;

@@ -43,6 +43,7 @@ public sealed class UsageGatewayFixture(PostgresServerFixture postgres) : IAsync
 }
 
 /// <summary>The usage endpoints over real HTTP: credentials, validation, records, checks, reservations, a user's own view.</summary>
+[Trait("Category", "Integration")]
 public sealed class UsageApiTests(UsageGatewayFixture fixture) : IClassFixture<UsageGatewayFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -10,6 +10,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Usage;
 
 /// <summary>The services' ledger works on its own pool, named in pg_stat_activity and without Npgsql's session reset.</summary>
+[Trait("Category", "Integration")]
 public sealed class UsageLedgerPoolTests(PostgresServerFixture postgres)
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Yapit.Tests.Usage;
 /// Random sequences of records (with repeated keys), checks, reservations, renewals, plan changes, packs and
 /// cancellations, run on the real ledger and on a plain model written here from the product owner's rules.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UsageLedgerPropertyTests(PostgresServerFixture postgres)
 {
     private abstract record Op;

@@ -6,6 +6,7 @@ using static Yapit.Tests.Usage.UsageLedgerHarness;
 namespace Yapit.Tests.Usage;
 
 /// <summary>The usage ledger on real Postgres: records, idempotency, renewals, packs, reservations, concurrency.</summary>
+[Trait("Category", "Integration")]
 public sealed class UsageLedgerTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

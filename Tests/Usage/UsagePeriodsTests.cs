@@ -4,6 +4,7 @@ using Yapit.Billing.Usage;
 
 namespace Yapit.Tests.Usage;
 
+[Trait("Category", "Unit")]
 public sealed class UsagePeriodsTests
 {
     private static DateTimeOffset Utc(int y, int m, int d) => new(y, m, d, 9, 30, 0, TimeSpan.Zero);

@@ -10,6 +10,7 @@ namespace Yapit.Tests.Usage;
 /// rules give it alone, in its user's order; a repeat, a reused key, a new account or a conflict with another
 /// transaction stays that record's own answer and never fails its neighbours.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UsageRecordBatchTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

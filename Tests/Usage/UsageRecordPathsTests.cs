@@ -9,6 +9,7 @@ namespace Yapit.Tests.Usage;
 /// is current) or the locked session (a new account, a period to renew first). These tests cross the paths: a key
 /// applied on one is replayed on the other, and both give what <see cref="MeterRules"/> gives.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UsageRecordPathsTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -12,6 +12,7 @@ namespace Yapit.Tests.Usage;
 /// waterfall source, debt created and repaid, rollover applied, and spans naming the user and the meter. The test's
 /// meter has a name of its own, so measurements of tests running at the same time are not counted here.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UsageTelemetryTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -7,6 +7,7 @@ using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Webhooks;
 
+[Trait("Category", "Integration")]
 public sealed class AdminApiTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private static HttpRequestMessage Admin(HttpMethod method, string path, string? key = GatewayFixture.AdminKey)

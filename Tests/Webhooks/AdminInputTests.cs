@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>The admin API's answers to bad input (issue 13, defect 6): 400 Problem Details naming the parameter, never a 500, never the value echoed.</summary>
+[Trait("Category", "Integration")]
 public sealed class AdminInputTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     public static TheoryData<string, string, string> BadValues => new()

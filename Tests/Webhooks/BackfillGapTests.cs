@@ -9,6 +9,7 @@ namespace Yapit.Tests.Webhooks;
 /// Backfill (issue 13, defect 5): every event Stripe still lists that the inbox lacks is found, whatever the inbox
 /// holds that is newer, and an event claiming to come from the future moves nothing.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class BackfillGapTests(PostgresServerFixture postgres)
 {
     private static async Task<string> UpdatePriceAsync(StripeEmulatorFixture stripe, string lookupKey, string nickname)

@@ -13,6 +13,7 @@ namespace Yapit.Tests.Webhooks;
 /// The intake under hostile input (issue 13): signed but malformed envelopes, rows Postgres can never store, short
 /// bodies, and a connection that a failed bind leaves out of step. None of it may answer 500.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class HostileIntakeTests(GatewayFixture fixture, PostgresServerFixture postgres) : IClassFixture<GatewayFixture>
 {
     private async Task<long> RowsAsync(string eventId)

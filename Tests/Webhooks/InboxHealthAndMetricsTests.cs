@@ -9,6 +9,7 @@ using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Webhooks;
 
+[Trait("Category", "Integration")]
 public sealed class InboxHealthAndMetricsTests(PostgresServerFixture postgres)
 {
     private sealed class Monitor(InboxOptions value) : IOptionsMonitor<InboxOptions>

@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>The inbox's claim, lease, retry, dead-letter and replay rules, on real Postgres.</summary>
+[Trait("Category", "Integration")]
 public sealed class InboxStoreTests(PostgresServerFixture postgres)
 {
     private static int _sequence;

@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>The workers' wake-up: sent after the insert's commit, outside its transaction, and coalesced under load.</summary>
+[Trait("Category", "Integration")]
 public sealed class InboxWakeUpTests(PostgresServerFixture postgres)
 {
     /// <summary>A LISTEN connection on the inbox channel that counts what arrives.</summary>

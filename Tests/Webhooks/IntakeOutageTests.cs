@@ -7,6 +7,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>With its database down the gateway answers 503, so Stripe keeps the event and delivers it again.</summary>
+[Trait("Category", "Integration")]
 public sealed class IntakeOutageTests
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace Yapit.Tests.Webhooks;
 /// Random and mutated envelopes, each correctly signed, thrown at the real intake (Kestrel, Postgres): every answer is
 /// a 2xx for a row that is committed, or a 4xx/503 with no row. Never a 500.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class IntakePropertyTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private static readonly string[] Members = ["id", "type", "api_version", "created", "livemode", "data", "object", "request", "pending_webhooks"];

@@ -9,6 +9,7 @@ namespace Yapit.Tests.Webhooks;
 /// The fencing token of a claim (issue 13, defect 4): a run whose lease expired and whose event was claimed again,
 /// even by the same worker, can neither renew, complete, fail, nor write its effects.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LeaseFencingTests(PostgresServerFixture postgres)
 {
     private static IncomingEvent Event()

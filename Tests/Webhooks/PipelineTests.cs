@@ -7,6 +7,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>Signed events from the emulator through the gateway and the inbox to the worker, and back to Stripe.</summary>
+[Trait("Category", "Integration")]
 public sealed class PipelineTests(PostgresServerFixture postgres)
 {
     private static async Task<string> PriceIdAsync(StripeClient client, string lookupKey) =>

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 
 namespace Yapit.Tests.Webhooks;
 
+[Trait("Category", "Integration")]
 public sealed class PlanAvailabilityStoreTests(PostgresServerFixture postgres)
 {
     private static async Task<NpgsqlDataSource> PlansAsync(PostgresServerFixture postgres)

@@ -12,6 +12,7 @@ namespace Yapit.Tests.Webhooks;
 /// The worker under faults (issue 13): a run slower than the lease (defect 4), and failures no retry can fix
 /// (defect 8).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ProcessingFaultTests(PostgresServerFixture postgres)
 {
     /// <summary>Takes <see cref="Duration"/> (a Stripe call that stalls), counting runs and overlapping runs.</summary>

@@ -6,6 +6,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>Scheduled passes (backfill, reconciliation) with several workers: one at a time runs a pass, the others skip the turn.</summary>
+[Trait("Category", "Integration")]
 public sealed class ScheduledPassLeaderTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

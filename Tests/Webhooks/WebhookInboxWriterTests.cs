@@ -8,6 +8,7 @@ namespace Yapit.Tests.Webhooks;
 /// The intake's batching writer, over a recording insert: bounded inserts, batches formed only while writers are
 /// busy, every request answered after its own insert, failures confined to the batch (or the row) they belong to.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class WebhookInboxWriterTests
 {
     private static int _sequence;

@@ -42,6 +42,7 @@ public sealed class GatewayFixture(PostgresServerFixture postgres) : IAsyncLifet
 }
 
 /// <summary>The gateway's webhook endpoint over real HTTP, storing into real Postgres.</summary>
+[Trait("Category", "Integration")]
 public sealed class WebhookIntakeTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     private readonly NpgsqlDataSource _db = fixture.Database;

@@ -8,6 +8,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Webhooks;
 
 /// <summary>The worker's processing loop with test handlers: retries, dead letters, ignored types, wake-ups, leases.</summary>
+[Trait("Category", "Integration")]
 public sealed class WorkerProcessingTests(PostgresServerFixture postgres)
 {
     /// <summary>Fails the first three attempts of every event, then succeeds.</summary>

@@ -51,6 +51,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
 /// <summary>The hosted Checkout and portal pages walked in a real browser, from the first render to the app's URL.</summary>
 [Collection(nameof(BrowserCollection))]
+[Trait("Category", "Browser")]
 public sealed class HostedPagesBrowserTests(StripeEmulatorFixture emulator, ChromiumFixture chromium)
     : IClassFixture<StripeEmulatorFixture>, IClassFixture<ChromiumFixture>, IAsyncLifetime
 {

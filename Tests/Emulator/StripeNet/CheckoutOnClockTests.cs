@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Checkout for a customer on a test clock, as Stripe does it: what it creates lives on the clock; a trial canceled for its end is never charged.</summary>
+[Trait("Category", "Integration")]
 public sealed class CheckoutOnClockTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private static readonly DateTime Start = new(2026, 2, 2, 9, 0, 0, DateTimeKind.Utc);

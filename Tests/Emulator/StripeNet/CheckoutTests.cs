@@ -6,6 +6,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Checkout Sessions through Stripe.net, paid on the hosted page over plain HTTP and through the operator shortcut.</summary>
+[Trait("Category", "Integration")]
 public sealed class CheckoutTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

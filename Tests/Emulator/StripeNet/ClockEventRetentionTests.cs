@@ -7,6 +7,7 @@ namespace Yapit.Tests.Emulator.StripeNet;
 /// Events of a customer on a test clock carry the clock's time, which can be long before today; they are kept, listed
 /// and retrievable for 30 days from when they really happened, as Stripe keeps them.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ClockEventRetentionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

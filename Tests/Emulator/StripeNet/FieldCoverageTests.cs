@@ -10,6 +10,7 @@ namespace Yapit.Tests.Emulator.StripeNet;
 /// "No field lost": every field the emulator returns for the new resources is one Stripe.net 53.1.0's model has
 /// (its JSON property names), at the top level and in the nested objects that matter (items, lines, details).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class FieldCoverageTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -10,6 +10,7 @@ namespace Yapit.Tests.Emulator.StripeNet;
 /// The customer portal's hosted page driven over plain HTTP, as a browser would post its forms: switching plan with
 /// the configuration's proration, cancelling with a reason, replacing the card, deep links and where they end.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private static readonly DateTime Start = new(2027, 3, 1, 9, 0, 0, DateTimeKind.Utc);

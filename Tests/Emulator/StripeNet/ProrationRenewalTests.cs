@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Plan changes in mid-period and what the next renewals bill, on a test clock, to the cent.</summary>
+[Trait("Category", "Integration")]
 public sealed class ProrationRenewalTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private static readonly DateTime Start = new(2027, 3, 1, 9, 0, 0, DateTimeKind.Utc);

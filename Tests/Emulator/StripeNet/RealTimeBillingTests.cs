@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Objects on no test clock keep real time: when the emulator's clock passes a trial's end, the trial converts on its own.</summary>
+[Trait("Category", "Integration")]
 public sealed class RealTimeBillingTests
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Part 2's objects persist across restarts in the state directory and go with a reset.</summary>
+[Trait("Category", "Integration")]
 public sealed class SubscriptionStateTests : IDisposable
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

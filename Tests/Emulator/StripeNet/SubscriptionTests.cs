@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Subscriptions and their invoices through Stripe.net: creation with each test card, changes with each proration behaviour, previews, cancellation.</summary>
+[Trait("Category", "Integration")]
 public sealed class SubscriptionTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Test clocks and what happens as their time passes: trials ending, renewals, cancellations, through Stripe.net.</summary>
+[Trait("Category", "Integration")]
 public sealed class TestClockTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private static readonly DateTime Start = new(2027, 3, 1, 9, 0, 0, DateTimeKind.Utc);

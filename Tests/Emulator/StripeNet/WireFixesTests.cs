@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Emulator.StripeNet;
 
 /// <summary>Issue 12's emulator findings: the Idempotency-Key echo, and expanding tax_code and currency_options.</summary>
+[Trait("Category", "Integration")]
 public sealed class WireFixesTests(StripeEmulatorFixture emulator) : IClassFixture<StripeEmulatorFixture>, IAsyncLifetime
 {
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>Cancel at period end then reactivate; cancel now; what cannot be undone is refused.</summary>
+[Trait("Category", "Integration")]
 public sealed class CancelTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>Downgrades under each policy, from the API and from the portal (a change made directly on the Stripe subscription).</summary>
+[Trait("Category", "Integration")]
 public sealed class ChangeDowngradeTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

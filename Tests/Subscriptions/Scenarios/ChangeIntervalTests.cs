@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>Monthly to yearly of one tier at once (a new yearly period, the unused month credited); yearly to monthly at period end.</summary>
+[Trait("Category", "Integration")]
 public sealed class ChangeIntervalTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

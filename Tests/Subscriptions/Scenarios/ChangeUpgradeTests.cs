@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>An upgrade mid-period: previewed, made at once, its proration invoiced and paid now; bad requests refused.</summary>
+[Trait("Category", "Integration")]
 public sealed class ChangeUpgradeTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

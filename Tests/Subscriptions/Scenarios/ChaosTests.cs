@@ -7,6 +7,7 @@ namespace Yapit.Tests.Subscriptions.Scenarios;
 /// The same plan-change scenario with clean delivery and with half the deliveries duplicated, delayed and reordered:
 /// the stored state, the customer's facts and the requests on record end the same.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ChaosTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -6,6 +6,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>A credit pack bought through the gateway's payment-mode Checkout: debt repaid first, the rest purchased.</summary>
+[Trait("Category", "Integration")]
 public sealed class CheckoutCreditPackScenarioTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

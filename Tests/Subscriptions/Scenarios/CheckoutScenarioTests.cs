@@ -8,6 +8,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>Checkout through the gateway, from the user's call to the entitlement the gateway reports, on test clocks.</summary>
+[Trait("Category", "Integration")]
 public sealed class CheckoutScenarioTests(PostgresServerFixture postgres)
 {
     private static readonly DateTime Start = new(2026, 3, 2, 10, 0, 0, DateTimeKind.Utc);

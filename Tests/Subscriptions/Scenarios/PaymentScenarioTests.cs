@@ -5,6 +5,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>Payments that need the customer or fail: authentication on the hosted invoice page, dunning, recovery and the end of retries.</summary>
+[Trait("Category", "Integration")]
 public sealed class PaymentScenarioTests(PostgresServerFixture postgres)
 {
     private static readonly DateTime Start = new(2026, 4, 1, 8, 0, 0, DateTimeKind.Utc);

@@ -8,6 +8,7 @@ using PortalSession = Stripe.BillingPortal.Session;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>The customer portal through the gateway: configurations by catalog key, deep links, a trial canceled there, and who may open it.</summary>
+[Trait("Category", "Integration")]
 public sealed class PortalScenarioTests(PostgresServerFixture postgres)
 {
     private static readonly DateTime Start = new(2026, 5, 4, 12, 0, 0, DateTimeKind.Utc);

@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>Reconciliation corrects what Stripe changed while its webhooks were lost, page by page, and reads an ended subscription once.</summary>
+[Trait("Category", "Integration")]
 public sealed class ReconciliationTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

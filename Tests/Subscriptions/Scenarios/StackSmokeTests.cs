@@ -4,6 +4,7 @@ using Yapit.Tests.Infrastructure;
 namespace Yapit.Tests.Subscriptions.Scenarios;
 
 /// <summary>The harness itself: a subscription made in Stripe for a user's linked customer reaches the gateway, and a clock renews it.</summary>
+[Trait("Category", "Integration")]
 public sealed class StackSmokeTests(PostgresServerFixture postgres)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -16,6 +16,7 @@ namespace Yapit.Tests.Subscriptions.Scenarios;
 /// The usage rules through the whole stack: Stripe (the emulator, on a test clock) drives the periods, the worker
 /// applies them, Yapit's services record through the gateway with the service key, and the user reads their balances.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UsageScenarioTests(PostgresServerFixture postgres)
 {
     private const long PlusTokens = 10_000_000;
