@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Yapit.Billing.Plans;
 using Yapit.Billing.Subscriptions;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
 
 namespace Yapit.Gateway.Billing;
 
@@ -11,7 +12,7 @@ public static class BillingApi
 {
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder app)
     {
-        var billing = app.MapGroup("/v1/billing").WithTags("Billing");
+        var billing = app.MapGroup("/v1/billing").WithTags("Billing").RequireFrontendCors();
         billing.MapGet("/plans", GetPlansAsync).WithName("GetPlans").AllowAnonymous()
             .WithSummary("The plans for sale: tiers, prices per interval, trial days and limits per meter (null is unlimited).");
         billing.MapGet("/subscription", GetSubscriptionAsync).WithName("GetSubscription").RequireAuthorization(AuthenticationSetup.UserPolicy)

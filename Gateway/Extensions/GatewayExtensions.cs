@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Scalar.AspNetCore;
 using Yapit.Billing.Checkout;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
@@ -12,6 +13,7 @@ using Yapit.Billing.Stripe;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Auth;
 using Yapit.Gateway.Billing;
+using Yapit.Gateway.Cors;
 using Yapit.Gateway.OpenApi;
 using Yapit.Gateway.Usage;
 using Yapit.Gateway.Webhooks;
@@ -42,6 +44,7 @@ public static class GatewayExtensions
         // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
         builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
+        builder.AddFrontendCors();
         builder.Services.AddSubscriptionServices();
         builder.Services.AddCheckoutServices();
         builder.Services.AddOpenApi(GatewayOpenApi.Configure);
@@ -56,6 +59,11 @@ public static class GatewayExtensions
         // (BadRequestExceptionHandler), anything else is a 500 without details, and no environment shows the
         // developer exception page (this handler sits inside it and catches first).
         app.UseExceptionHandler();
+        // After routing (WebApplication adds it first), so the policy is the endpoint's and only user endpoints answer a
+        // preflight; before authentication and authorization, so a preflight (which carries no token) is not a 401.
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapWebhookApi();
         app.MapAdminApi();
         app.MapUsageApi();
@@ -64,6 +72,11 @@ public static class GatewayExtensions
         app.MapPortalApi();
         app.MapCreditsApi();
         app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            // The API reference a person reads and tries calls in (/scalar), over /openapi/v1.json; its script ships in the package.
+            app.MapScalarApiReference(options => options.WithTitle("Yapit Billing gateway"));
+        }
         app.MapSubscriptionChangeApi();
         return app;
     }
