@@ -75,7 +75,11 @@ public static class GatewayExtensions
         if (app.Environment.IsDevelopment())
         {
             // The API reference a person reads and tries calls in (/scalar), over /openapi/v1.json; its script ships in the package.
-            app.MapScalarApiReference(options => options.WithTitle("Yapit Billing gateway"));
+            app.MapScalarApiReference(options =>
+            {
+                options.WithTitle("Yapit Billing gateway").AddPreferredSecuritySchemes(GatewayOpenApi.UserScheme);
+                options.DefaultFonts = false; // no font download: the reference works offline
+            });
         }
         app.MapSubscriptionChangeApi();
         return app;
