@@ -36,6 +36,9 @@ builder.AddProject<Projects.BillingWorker>("billing-worker")
     .WithStripe(stripe)
     .WaitForCompletion(stripeSetup);
 
+// The storefront sample: the product in a browser on http://localhost:5173, where Checkout and the portal return.
+builder.AddStorefront(gateway, authSigningKey);
+
 stripe.ForwardWebhooksTo(gateway);
 builder.WithQuickTelemetryShutdown();
 builder.LaunchProjectsFromBuildOutput();

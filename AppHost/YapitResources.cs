@@ -233,7 +233,7 @@ public static partial class YapitResources
             var projectPath = project.GetProjectMetadata().ProjectPath;
             var projectDirectory = Path.GetDirectoryName(projectPath)!;
             var name = Path.GetFileNameWithoutExtension(projectPath);
-            var program = Path.Combine(projectDirectory, "..", "artifacts", "bin", name, configuration.ToLowerInvariant(),
+            var program = Path.Combine(builder.AppHostDirectory, "..", "artifacts", "bin", name, configuration.ToLowerInvariant(),
                 $"Yapit.{name}{(OperatingSystem.IsWindows() ? ".exe" : string.Empty)}");
             if (File.Exists(program))
             {
@@ -251,6 +251,7 @@ public static partial class YapitResources
 
                 Yapit billing is up.
                   gateway      {gateway.GetEndpoint("http").Url}
+                  API reference {gateway.GetEndpoint("http").Url}/scalar (the OpenAPI document: /openapi/v1.json)
                   admin API    Authorization: Bearer <admin-api-key from {state.ParametersPath}>
                   usage API    Authorization: Bearer <usage-service-key from the same file>
                   a user token dotnet run --project Gateway --no-launch-profile -- token --sub user_1

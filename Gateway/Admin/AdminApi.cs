@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Yapit.Billing.Inbox;
+using Yapit.Gateway.OpenApi;
 
 namespace Yapit.Gateway.Admin;
 
@@ -11,7 +12,7 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/v1/admin").AddEndpointFilter<AdminKeyFilter>().WithTags("Admin");
+        var admin = app.MapGroup("/v1/admin").AddEndpointFilter<AdminKeyFilter>().RequiresSecurityScheme(GatewayOpenApi.AdminScheme).WithTags("Admin");
         admin.MapGet("/events", ListEventsAsync)
             .WithName("ListWebhookEvents")
             .WithSummary("Inbox events, newest first; filter by status (pending, processing, done, ignored, dead) and type (price.updated or price.*).");

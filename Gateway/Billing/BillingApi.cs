@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Yapit.Billing.Checkout;
 using Yapit.Billing.Plans;
 using Yapit.Billing.Subscriptions;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
 
 namespace Yapit.Gateway.Billing;
 
@@ -11,18 +13,22 @@ public static class BillingApi
 {
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder app)
     {
-        var billing = app.MapGroup("/v1/billing").WithTags("Billing");
+        var billing = app.MapGroup("/v1/billing").WithTags("Billing").RequireFrontendCors();
         billing.MapGet("/plans", GetPlansAsync).WithName("GetPlans").AllowAnonymous()
-            .WithSummary("The plans for sale: tiers, prices per interval, trial days and limits per meter (null is unlimited).");
+            .WithSummary("The plans for sale: tiers, prices per interval, trial days and limits per meter (null is unlimited); and the credit packs for sale.");
         billing.MapGet("/subscription", GetSubscriptionAsync).WithName("GetSubscription").RequireAuthorization(AuthenticationSetup.UserPolicy)
             .WithSummary("The signed-in user's tier in effect, Stripe status, period, trial, cancellation, pending downgrade and payment state.");
         return app;
     }
 
-    public sealed record PlansResponse(IReadOnlyList<PlanForSale> Plans);
+    /// <summary>A credit pack for sale: <see cref="Pack"/> is what <c>POST /v1/billing/credits/checkout</c> takes.</summary>
+    public sealed record CreditPackForSale(string Pack, string Meter, long Quantity, long Amount, string Currency);
 
-    public static async Task<Ok<PlansResponse>> GetPlansAsync(PlanCatalogReader plans, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new PlansResponse(await plans.ForSaleAsync(cancellationToken)));
+    public sealed record PlansResponse(IReadOnlyList<PlanForSale> Plans, IReadOnlyList<CreditPackForSale> CreditPacks);
+
+    public static async Task<Ok<PlansResponse>> GetPlansAsync(PlanCatalogReader plans, CreditPackReader packs, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new PlansResponse(await plans.ForSaleAsync(cancellationToken),
+            [.. (await packs.ForSaleAsync(cancellationToken)).Select(p => new CreditPackForSale(p.Key, p.Meter, p.Quantity, p.Amount, p.Currency))]));
 
     public sealed record PendingChange(string Tier, string? Interval, DateTimeOffset? EffectiveAt);
 

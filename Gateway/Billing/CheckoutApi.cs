@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,6 +8,7 @@ using Yapit.Billing.Checkout;
 using CheckoutService = Yapit.Billing.Checkout.CheckoutService;
 using Yapit.Billing.Plans;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
 
 namespace Yapit.Gateway.Billing;
 
@@ -17,7 +19,7 @@ public static class CheckoutApi
 
     public static IEndpointRouteBuilder MapCheckoutApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/billing").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy)
+        app.MapGroup("/v1/billing").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy).RequireFrontendCors()
             .MapPost("/checkout", StartCheckoutAsync).WithName("StartCheckout")
             .WithSummary("A Stripe Checkout URL for a plan (tier and interval), with the tier's trial if the user never held it or a higher tier.")
             .WithDescription("Send an Idempotency-Key header to make retries safe (one is generated otherwise). 409 when the user already has a subscription that is not canceled: change it instead.")
@@ -27,7 +29,7 @@ public static class CheckoutApi
         return app;
     }
 
-    public sealed record CheckoutBody(string? Tier, string? Interval);
+    public sealed record CheckoutBody([property: Required] string? Tier, [property: Required] string? Interval);
 
     public sealed record CheckoutResponse(string CheckoutUrl, string SessionId);
 

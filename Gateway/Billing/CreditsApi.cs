@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,6 +6,7 @@ using Stripe;
 using Yapit.Billing.Checkout;
 using CheckoutService = Yapit.Billing.Checkout.CheckoutService;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
 
 namespace Yapit.Gateway.Billing;
 
@@ -13,7 +15,7 @@ public static class CreditsApi
 {
     public static IEndpointRouteBuilder MapCreditsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/billing/credits").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy)
+        app.MapGroup("/v1/billing/credits").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy).RequireFrontendCors()
             .MapPost("/checkout", StartCreditsCheckoutAsync).WithName("StartCreditPackCheckout")
             .WithSummary("A Stripe Checkout URL for a credit pack (its catalog lookup key, e.g. yapit_tokens_5m_v1). Paid, it repays debt first; the rest never expires.")
             .WithDescription("Send an Idempotency-Key header to make retries safe (one is generated otherwise).")
@@ -22,7 +24,7 @@ public static class CreditsApi
         return app;
     }
 
-    public sealed record CreditsCheckoutBody(string? Pack);
+    public sealed record CreditsCheckoutBody([property: Required] string? Pack);
 
     public static async Task<Results<Ok<CheckoutApi.CheckoutResponse>, ValidationProblem, ProblemHttpResult>> StartCreditsCheckoutAsync(
         CreditsCheckoutBody? body, ClaimsPrincipal user, CheckoutService checkout, HttpContext http, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Stripe;
 using Yapit.Billing.Checkout;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
 
 namespace Yapit.Gateway.Billing;
 
@@ -12,7 +13,7 @@ public static class PortalApi
 {
     public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/billing").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy)
+        app.MapGroup("/v1/billing").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy).RequireFrontendCors()
             .MapPost("/portal", CreatePortalSessionAsync).WithName("CreatePortalSession")
             .WithSummary("A Stripe customer portal URL: configuration is a catalog portal key (default manage); flow deep-links to subscription_update, subscription_cancel or payment_method_update.")
             .WithDescription("Canceled users who still have a Stripe customer may open it. 404 when the user has no customer; 409 when the flow needs a subscription and there is none.")

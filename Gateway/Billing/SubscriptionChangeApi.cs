@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Stripe;
 using Yapit.Billing.Subscriptions;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
 
 namespace Yapit.Gateway.Billing;
 
@@ -16,7 +18,7 @@ public static class SubscriptionChangeApi
 {
     public static IEndpointRouteBuilder MapSubscriptionChangeApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/billing/subscription").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy);
+        var group = app.MapGroup("/v1/billing/subscription").WithTags("Billing").RequireAuthorization(AuthenticationSetup.UserPolicy).RequireFrontendCors();
         group.MapPost("/preview", PreviewAsync).WithName("PreviewPlanChange")
             .WithSummary("What changing to {tier, interval} would be (upgrade, downgrade, interval_switch, no_op), the amount due now and the next invoice, from Stripe's invoice preview.");
         group.MapPost("/change", ChangeAsync).WithName("ChangePlan")
@@ -29,9 +31,10 @@ public static class SubscriptionChangeApi
     }
 
     /// <param name="PreviewToken">The preview's <c>preview_token</c>: the change then charges exactly the preview's amount.</param>
-    public sealed record PlanChangeBody(string? Tier, string? Interval, string? PreviewToken = null);
+    public sealed record PlanChangeBody(
+        [property: Required] string? Tier, [property: Required] string? Interval, string? PreviewToken = null);
 
-    public sealed record CancelBody(bool? AtPeriodEnd);
+    public sealed record CancelBody([property: Required] bool? AtPeriodEnd);
 
     public sealed record InvoiceView(long Amount, DateTimeOffset? Date);
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Scalar.AspNetCore;
 using Yapit.Billing.Checkout;
 using Yapit.Billing.Data;
 using Yapit.Billing.Inbox;
@@ -13,6 +14,7 @@ using Yapit.Billing.Stripe;
 using Yapit.Gateway.Admin;
 using Yapit.Gateway.Auth;
 using Yapit.Gateway.Billing;
+using Yapit.Gateway.Cors;
 using Yapit.Gateway.OpenApi;
 using Yapit.Gateway.Usage;
 using Yapit.Gateway.Webhooks;
@@ -43,6 +45,7 @@ public static class GatewayExtensions
         // Stripe.net, the same registration as every service (Checkout and the portal call Stripe through it).
         builder.Services.AddStripe(builder.Configuration);
         builder.AddUserAuthentication();
+        builder.AddFrontendCors();
         builder.Services.AddSubscriptionServices();
         builder.Services.AddCheckoutServices();
         builder.Services.AddOpenApi(GatewayOpenApi.Configure);
@@ -67,6 +70,11 @@ public static class GatewayExtensions
         // (BadRequestExceptionHandler), anything else is a 500 without details, and no environment shows the
         // developer exception page (this handler sits inside it and catches first).
         app.UseExceptionHandler();
+        // After routing (WebApplication adds it first), so the policy is the endpoint's and only user endpoints answer a
+        // preflight; before authentication and authorization, so a preflight (which carries no token) is not a 401.
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapWebhookApi();
         app.MapAdminApi();
         app.MapUsageApi();
@@ -75,6 +83,15 @@ public static class GatewayExtensions
         app.MapPortalApi();
         app.MapCreditsApi();
         app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            // The API reference a person reads and tries calls in (/scalar), over /openapi/v1.json; its script ships in the package.
+            app.MapScalarApiReference(options =>
+            {
+                options.WithTitle("Yapit Billing gateway").AddPreferredSecuritySchemes(GatewayOpenApi.UserScheme);
+                options.DefaultFonts = false; // no font download: the reference works offline
+            });
+        }
         app.MapSubscriptionChangeApi();
         return app;
     }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Yapit.Billing.Usage;
 using Yapit.Gateway.Auth;
+using Yapit.Gateway.Cors;
+using Yapit.Gateway.OpenApi;
 
 namespace Yapit.Gateway.Usage;
 
@@ -14,7 +16,7 @@ public static class UsageApi
 {
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        var services = app.MapGroup("/v1/usage").AddEndpointFilter<UsageServiceFilter>().WithTags("Usage (services)");
+        var services = app.MapGroup("/v1/usage").AddEndpointFilter<UsageServiceFilter>().RequiresSecurityScheme(GatewayOpenApi.UsageServiceScheme).WithTags("Usage (services)");
         services.MapPost("/records", RecordAsync).WithName("RecordUsage")
             .WithSummary("Record what a user spent (one record, or a batch under records). A repeated idempotency_key changes nothing and returns the first result.")
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -29,7 +31,7 @@ public static class UsageApi
             .WithSummary("Release a reservation (always, when the work ends).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var users = app.MapGroup("/v1/usage").RequireAuthorization(AuthenticationSetup.UserPolicy).WithTags("Usage (users)");
+        var users = app.MapGroup("/v1/usage").RequireAuthorization(AuthenticationSetup.UserPolicy).RequireFrontendCors().WithTags("Usage (users)");
         users.MapGet("/", GetUsageAsync).WithName("GetUsage").WithSummary("The signed-in user's plan in effect, period and balances per meter.");
         users.MapGet("/history", GetHistoryAsync).WithName("GetUsageHistory")
             .WithSummary("The signed-in user's records in a period (period = its start, ISO 8601; the current period by default), grouped by reference.");

@@ -1,11 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+using Yapit.Gateway.OpenApi;
+
 namespace Yapit.Gateway.Usage;
 
-/// <summary>One usage record, or a batch under <see cref="Records"/>.</summary>
+/// <summary>One usage record (user_id, meter, amount, idempotency_key; reference optional), or a batch under <see cref="Records"/>.</summary>
+[OneOfRequired("user_id,meter,amount,idempotency_key", "records")]
 public sealed record UsageRecordBody(string? UserId, string? Meter, long? Amount, string? IdempotencyKey, string? Reference, List<UsageRecordBody?>? Records = null);
 
-public sealed record UsageCheckBody(string? UserId, string? Meter, long? Amount);
+public sealed record UsageCheckBody([property: Required] string? UserId, [property: Required] string? Meter, [property: Required] long? Amount);
 
-public sealed record UsageReservationBody(string? UserId, string? Meter, long? Amount, string? ReservationId, int? TtlSeconds);
+public sealed record UsageReservationBody([property: Required] string? UserId, [property: Required] string? Meter, [property: Required] long? Amount, string? ReservationId, int? TtlSeconds);
 
 public sealed record BreakdownResponse(long FromAllowance, long FromRollover, long FromPurchased, long ToDebt);
 

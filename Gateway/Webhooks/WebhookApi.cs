@@ -22,6 +22,7 @@ public static class WebhookApi
     {
         app.MapPost(Path, ReceiveAsync)
             .WithName("ReceiveStripeWebhook")
+            .WithTags("Stripe webhooks")
             .WithSummary("Stripe's webhook endpoint: verify, store durably, acknowledge.")
             .Produces<WebhookReceipt>(StatusCodes.Status200OK, "application/json")
             .DisableAntiforgery();

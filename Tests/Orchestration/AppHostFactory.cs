@@ -22,6 +22,7 @@ public static class AppHostFactory
             $"--Ports:Gateway={FreePort()}",
             $"--Ports:Worker={FreePort()}",
             $"--Ports:Stripe={FreePort()}",
+            $"--Ports:Storefront={FreePort()}",
             "--Postgres:Durable=false",
             .. more,
         ];

@@ -105,7 +105,7 @@ public sealed class AppModelTests
         var builder = await AppHostFactory.CreateAsync(AppHostFactory.NewDataDirectory(), output: null, "--Postgres:Mode=executable");
         var projects = builder.Resources.OfType<ProjectResource>().ToList();
 
-        Assert.Equal(["billing-worker", "gateway", "stripe", "stripe-setup"], projects.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["billing-worker", "gateway", "storefront", "stripe", "stripe-setup"], projects.Select(p => p.Name).Order(StringComparer.Ordinal));
         foreach (var project in projects)
         {
             // What DCP runs instead of `dotnet run --no-build`: the program the AppHost's build wrote, in the project's directory.

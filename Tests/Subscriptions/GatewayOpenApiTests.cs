@@ -49,7 +49,7 @@ public sealed class GatewayOpenApiTests(PostgresServerFixture postgres)
         Assert.True(schemas.GetProperty("CheckoutResponse").GetProperty("properties").TryGetProperty("checkout_url", out _));
         Assert.True(schemas.GetProperty("CheckoutBody").GetProperty("properties").TryGetProperty("interval", out _));
         Assert.True(paths.GetProperty("/v1/usage/check").GetProperty("post").GetProperty("responses").TryGetProperty("402", out _));
-        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").Text("scheme"));
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty(Yapit.Gateway.OpenApi.GatewayOpenApi.UserScheme).Text("scheme"));
         Assert.False(paths.GetProperty("/v1/billing/plans").GetProperty("get").TryGetProperty("security", out _));
         Assert.True(checkout.TryGetProperty("security", out _));
     }
