@@ -37,7 +37,7 @@ builder.AddProject<Projects.BillingWorker>("billing-worker")
     .WaitForCompletion(stripeSetup);
 
 // The storefront sample: the product in a browser on http://localhost:5173, where Checkout and the portal return.
-builder.AddStorefront(gateway, authSigningKey);
+builder.AddStorefront(gateway);
 
 stripe.ForwardWebhooksTo(gateway);
 builder.WithQuickTelemetryShutdown();

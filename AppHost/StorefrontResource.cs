@@ -13,12 +13,14 @@ public static class StorefrontResource
     /// port gets both. It signs in local test users with the same generated key the gateway checks tokens with. Not
     /// published: a deployment has its own frontend and an identity provider.
     /// </summary>
-    public static void AddStorefront(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ParameterResource> authSigningKey)
+    public static void AddStorefront(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway)
     {
         if (!builder.ExecutionContext.IsRunMode)
         {
             return;
         }
+        // The local signing key the gateway was given (WithUserAuthentication): the storefront mints tokens with it.
+        var authSigningKey = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "auth-signing-key");
         var storefront = builder.AddProject<Projects.Storefront>("storefront")
             .WithFixedHttpPort(builder.Configuration.GetValue("Ports:Storefront", 5173))
             .WithHttpHealthCheck("/health")
