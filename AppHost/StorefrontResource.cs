@@ -9,8 +9,8 @@ public static class StorefrontResource
     /// <summary>
     /// <c>storefront</c> on <c>Ports:Storefront</c> (5173, the gateway's default <c>Billing__AppOrigin</c>), reaching
     /// the gateway through service discovery (<c>WithReference</c>). Its origin becomes the gateway's
-    /// <c>Billing__AppOrigin</c> (where Checkout and the portal return) and its one CORS origin, so a test on a free
-    /// port gets both. It signs in local test users with the same generated key the gateway checks tokens with. Not
+    /// <c>Billing__AppOrigin</c> (where Checkout and the portal return), which the gateway in Development also takes as
+    /// its one CORS origin (<c>FrontendCors</c>), so a test on a free port gets both. It signs in local test users with the same generated key the gateway checks tokens with. Not
     /// published: a deployment has its own frontend and an identity provider.
     /// </summary>
     public static void AddStorefront(this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> gateway)
@@ -28,7 +28,7 @@ public static class StorefrontResource
             .WaitFor(gateway)
             .WithEnvironment("Auth__SigningKey", authSigningKey);
         var origin = storefront.GetEndpoint("http");
-        gateway.WithEnvironment("Billing__AppOrigin", origin).WithEnvironment("Cors__AllowedOrigins__0", origin);
+        gateway.WithEnvironment("Billing__AppOrigin", origin);
         builder.Eventing.Subscribe<ResourceReadyEvent>(storefront.Resource, (_, _) =>
         {
             Console.WriteLine($"""

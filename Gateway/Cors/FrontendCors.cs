@@ -1,3 +1,5 @@
+using Yapit.Billing.Subscriptions;
+
 namespace Yapit.Gateway.Cors;
 
 /// <summary>Bound from <c>Cors</c>: the browser origins allowed to call the user endpoints (<c>Cors__AllowedOrigins__0</c>, ...).</summary>
@@ -11,7 +13,9 @@ public sealed class CorsOptions
 /// carry the policy (<see cref="RequireFrontendCors{TBuilder}"/>). The admin API, the usage service endpoints and
 /// Stripe's webhook never do, so a browser's preflight for them finds no policy and gets no CORS headers (the
 /// browser then refuses the call). No cookies are involved (the token travels in <c>Authorization</c>), so
-/// credentials stay off. No origins configured: no browser on another origin may call at all.
+/// credentials stay off. No origins configured: in Development (the local stack) the product's own origin,
+/// <c>Billing:AppOrigin</c>, so the storefront or a single-page app on it works without a setting; elsewhere none, so
+/// no browser on another origin may call until a deployment lists its frontends.
 /// </summary>
 public static class FrontendCors
 {
@@ -19,10 +23,7 @@ public static class FrontendCors
 
     public static IHostApplicationBuilder AddFrontendCors(this IHostApplicationBuilder builder)
     {
-        var origins = (builder.Configuration.GetSection("Cors").Get<CorsOptions>() ?? new CorsOptions()).AllowedOrigins
-            .Where(origin => !string.IsNullOrWhiteSpace(origin))
-            .Select(Normalize)
-            .ToArray();
+        var origins = AllowedOrigins(builder.Configuration, builder.Environment);
         builder.Services.AddCors(cors => cors.AddPolicy(PolicyName, policy =>
         {
             policy.WithOrigins(origins)
@@ -37,6 +38,21 @@ public static class FrontendCors
     /// <summary>The user endpoints: a browser on an allowed origin may call them with a bearer token.</summary>
     public static TBuilder RequireFrontendCors<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireCors(PolicyName);
+
+    /// <summary>The configured origins; none configured in Development: <c>Billing:AppOrigin</c> (its default included).</summary>
+    internal static string[] AllowedOrigins(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var configured = (configuration.GetSection("Cors").Get<CorsOptions>() ?? new CorsOptions()).AllowedOrigins
+            .Where(origin => !string.IsNullOrWhiteSpace(origin))
+            .Select(Normalize)
+            .ToArray();
+        if (configured.Length > 0 || !environment.IsDevelopment())
+        {
+            return configured;
+        }
+        var appOrigin = (configuration.GetSection(BillingOptions.SectionName).Get<BillingOptions>() ?? new BillingOptions()).AppOrigin;
+        return [Normalize(appOrigin.ToString())];
+    }
 
     /// <summary>An origin as browsers send it: scheme, host and port, no path or trailing slash.</summary>
     private static string Normalize(string origin) =>

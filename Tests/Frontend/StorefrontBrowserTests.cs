@@ -59,9 +59,9 @@ public sealed class StorefrontBrowserTests(StorefrontStack stack, ChromiumFixtur
         }
     }
 
-    private async Task<IPage> SignInAsync(string userId)
+    private async Task<IPage> SignInAsync(string userId, ViewportSize? viewport = null)
     {
-        _context = await chromium.Browser.NewContextAsync();
+        _context = await chromium.Browser.NewContextAsync(new() { ViewportSize = viewport });
         // Webhooks and the worker share two cores with the browser and the test: generous, never a timing assertion.
         _context.SetDefaultTimeout(30_000);
         Assertions.SetDefaultExpectTimeout(30_000);
@@ -183,5 +183,72 @@ public sealed class StorefrontBrowserTests(StorefrontStack stack, ChromiumFixtur
         await ReloadUntilAsync(page, "#payment-state", "up to date");
         await Assertions.Expect(page.Locator("#tier")).ToHaveTextAsync("Max");
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("active");
+    }
+
+    [Fact]
+    public async Task Each_plan_price_and_its_interval_stay_on_one_line()
+    {
+        // The README's screenshot size: "/ month" once wrapped under the amount at this width.
+        var page = await SignInAsync("ada", new ViewportSize { Width = 1200, Height = 820 });
+        foreach (var tier in new[] { "basic", "plus", "max" })
+        {
+            var price = page.Locator($"#plan-{tier} .price");
+            await Assertions.Expect(price).ToContainTextAsync("/ month");
+            var lines = await price.EvaluateAsync<double>("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)");
+            Assert.True(lines < 1.5, $"{tier}'s price takes {lines:0.0} lines: '{await price.InnerTextAsync()}'");
+        }
+        // YAPIT_SCREENSHOTS=<dir> keeps the page as docs/storefront-plans.png shows it.
+        if (Environment.GetEnvironmentVariable("YAPIT_SCREENSHOTS") is { Length: > 0 } directory)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(directory, "storefront-plans.png") });
+        }
+    }
+
+    [Fact]
+    public async Task A_payment_not_confirmed_in_time_is_said_in_words_with_a_reload_instead_of_waiting_forever()
+    {
+        // A user back from Checkout whose webhook has not arrived: no subscription and no credits yet.
+        var page = await SignInAsync("user_" + Guid.NewGuid().ToString("N")[..8]);
+        var refresh = page.Locator("meta[http-equiv='refresh']");
+
+        // Just back: the page says it is confirming and reloads itself, remembering when it began.
+        await page.GotoAsync($"{stack.Storefront}/subscription?checkout=success&session_id=cs_late");
+        await Assertions.Expect(page.Locator("#confirming")).ToBeVisibleAsync();
+        await Assertions.Expect(refresh).ToHaveAttributeAsync("content", new Regex(@"^2;url=/subscription\?checkout=success&session_id=cs_late&since=\d+$"));
+
+        // Past the timeout (30 s): no more reloading, the words, and a reload that begins a new wait.
+        var longAgo = DateTimeOffset.UtcNow.AddMinutes(-2).ToUnixTimeSeconds();
+        await page.GotoAsync($"{stack.Storefront}/subscription?checkout=success&session_id=cs_late&since={longAgo}");
+        await Assertions.Expect(page.Locator("#still-confirming")).ToContainTextAsync("Your payment is still being confirmed");
+        await Assertions.Expect(page.Locator("#confirming")).ToHaveCountAsync(0);
+        await Assertions.Expect(refresh).ToHaveCountAsync(0);
+        await page.ClickAsync("#reload");
+        await Assertions.Expect(page.Locator("#confirming")).ToBeVisibleAsync();
+
+        // The same on /credits for a pack whose grant has not arrived (the page remembers the balance before Checkout).
+        await _context!.AddCookiesAsync([new Cookie { Name = "storefront_pending_pack", Value = "tokens:0", Url = stack.Storefront }]);
+        await page.GotoAsync($"{stack.Storefront}/credits?checkout=success&since={longAgo}");
+        await Assertions.Expect(page.Locator("#still-confirming")).ToContainTextAsync("Your payment is still being confirmed");
+        await Assertions.Expect(refresh).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_gateway_lets_the_storefront_origin_call_user_endpoints_with_no_cors_setting_from_the_app_host()
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = stack.App.GetEndpoint("gateway", "http") };
+        async Task<HttpResponseMessage> PreflightAsync(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Options, path);
+            request.Headers.Add("Origin", stack.Storefront);
+            request.Headers.Add("Access-Control-Request-Method", "POST");
+            request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+            return await client.SendAsync(request, TestContext.Current.CancellationToken);
+        }
+
+        using var user = await PreflightAsync("/v1/billing/checkout");
+        using var admin = await PreflightAsync("/v1/admin/events/evt_1/replay");
+
+        Assert.Equal(stack.Storefront, Assert.Single(user.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.False(admin.Headers.Contains("Access-Control-Allow-Origin"), "the admin API stays closed to browsers");
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Yapit.Storefront.Gateway;
+using Yapit.Storefront.Pages.Shared;
 
 namespace Yapit.Storefront.Pages.Subscription;
 
@@ -13,7 +14,7 @@ public sealed record ChangeOutcome(string Classification, string Timing, string 
 /// After Checkout the subscription exists in Stripe before the gateway has processed Stripe's webhook: until it shows
 /// here, the page says it is confirming the payment and looks again, rather than showing a stale "free".
 /// </summary>
-public sealed class SubscriptionModel(GatewayClient gateway, UserToken token) : PageModel
+public sealed class SubscriptionModel(GatewayClient gateway, UserToken token, IConfiguration configuration) : PageModel
 {
     public const string OutcomeKey = "change-outcome";
 
@@ -22,6 +23,9 @@ public sealed class SubscriptionModel(GatewayClient gateway, UserToken token) : 
     public string? Checkout { get; private set; }
 
     public bool Confirming => Checkout == "success" && Subscription is { IsLive: false };
+
+    /// <summary>While confirming: reload by itself, or (after the timeout) say it is still being confirmed.</summary>
+    public ConfirmationWait Wait { get; private set; } = null!;
 
     public ChangeOutcome? Outcome { get; private set; }
 
@@ -35,6 +39,7 @@ public sealed class SubscriptionModel(GatewayClient gateway, UserToken token) : 
         }
         Checkout = checkout;
         Subscription = await gateway.GetSubscriptionAsync(cancellationToken);
+        Wait = ConfirmationWait.For(Request, configuration, DateTimeOffset.UtcNow);
         if (TempData[OutcomeKey] is string outcome)
         {
             Outcome = JsonSerializer.Deserialize<ChangeOutcome>(outcome);

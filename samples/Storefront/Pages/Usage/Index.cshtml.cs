@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Yapit.Storefront.Gateway;
+using Yapit.Storefront.Pages.Shared;
 
 namespace Yapit.Storefront.Pages.Usage;
 
@@ -9,7 +10,7 @@ namespace Yapit.Storefront.Pages.Usage;
 /// returns to <c>/credits</c>. Until the webhook granted the pack, the page says it is confirming: it remembers the
 /// meter's balance from before Checkout (a pack repays debt first, so the balance is purchased credits less debt).
 /// </summary>
-public sealed class UsageModel(GatewayClient gateway, UserToken token) : PageModel
+public sealed class UsageModel(GatewayClient gateway, UserToken token, IConfiguration configuration) : PageModel
 {
     private const string PendingPackCookie = "storefront_pending_pack";
 
@@ -21,6 +22,9 @@ public sealed class UsageModel(GatewayClient gateway, UserToken token) : PageMod
 
     public bool Confirming { get; private set; }
 
+    /// <summary>While confirming: reload by itself, or (after the timeout) say it is still being confirmed.</summary>
+    public ConfirmationWait Wait { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(string? checkout, CancellationToken cancellationToken)
     {
         if (!token.IsSignedIn)
@@ -28,6 +32,7 @@ public sealed class UsageModel(GatewayClient gateway, UserToken token) : PageMod
             return Redirect("/signin?returnUrl=/usage");
         }
         Checkout = checkout;
+        Wait = ConfirmationWait.For(Request, configuration, DateTimeOffset.UtcNow);
         Usage = await gateway.GetUsageAsync(cancellationToken);
         Packs = (await gateway.GetPlansAsync(cancellationToken)).CreditPacks;
         if (Request.Cookies[PendingPackCookie] is { } pending && pending.Split(':') is [var meter, var before] && long.TryParse(before, out var balanceBefore))
