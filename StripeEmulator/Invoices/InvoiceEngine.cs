@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Yapit.StripeEmulator.Customers;
 using Yapit.StripeEmulator.Store;
 
 namespace Yapit.StripeEmulator.Invoices;
@@ -172,22 +173,31 @@ internal static class InvoiceEngine
         invoice["subtotal_excluding_tax"] = subtotal;
         invoice["total"] = total;
         invoice["total_excluding_tax"] = total;
-        // A negative total becomes customer credit in Stripe; nothing is due then.
-        invoice["amount_due"] = Math.Max(0, total);
-        invoice["amount_remaining"] = Math.Max(0, total);
-        invoice["starting_balance"] = 0L;
-        invoice["ending_balance"] = null;
+        // The customer's balance counts in what is due; finalization applies it (a negative total becomes credit).
+        CustomerBalance.ShowOnDraft(tx, invoice);
     }
 
-    /// <summary>draft → open: a number, the hosted page, <c>finalized_at</c>; an invoice with nothing due is paid at once.</summary>
-    public static void Finalize(StoreTransaction tx, JsonObject invoice, JsonObject customer)
+    /// <summary>
+    /// draft → open: a number, the hosted page, <c>finalized_at</c>, the customer's balance applied
+    /// (<paramref name="applyBalance"/> false for an invoice of a payment already taken); an invoice with nothing due
+    /// is paid at once.
+    /// </summary>
+    public static void Finalize(StoreTransaction tx, JsonObject invoice, JsonObject customer, bool applyBalance = true)
     {
         var sequence = customer["next_invoice_sequence"]?.GetValue<long>() ?? 1;
         invoice["number"] = $"{customer["invoice_prefix"]}-{sequence.ToString("D4", CultureInfo.InvariantCulture)}";
         invoice["status"] = "open";
         invoice["status_transitions"]!["finalized_at"] = tx.NowUnix;
         invoice["effective_at"] = tx.NowUnix;
-        invoice["ending_balance"] = 0L;
+        if (applyBalance)
+        {
+            CustomerBalance.ApplyOnFinalize(tx, invoice);
+        }
+        else
+        {
+            invoice["starting_balance"] = 0L;
+            invoice["ending_balance"] = 0L;
+        }
         var baseUrl = tx.Request.BaseUrl ?? "http://localhost";
         invoice["hosted_invoice_url"] = $"{baseUrl}/invoice/{invoice["id"]}";
         invoice["invoice_pdf"] = $"{baseUrl}/invoice/{invoice["id"]}/pdf";
@@ -276,6 +286,7 @@ internal static class InvoiceEngine
         voided["next_payment_attempt"] = null;
         voided["status_transitions"]!["voided_at"] = tx.NowUnix;
         tx.Update(voided);
+        CustomerBalance.ReturnOnVoid(tx, voided);
         tx.Emit("invoice.voided", voided, JsonObjects.PreviousAttributes(open, voided));
     }
 

@@ -173,6 +173,7 @@ internal static class InvoiceResource
         {
             after["amount_remaining"] = 0L;
             after["next_payment_attempt"] = null;
+            CustomerBalance.ReturnOnVoid(tx, after);
         }
         tx.Update(after);
         tx.Emit(eventType, after, JsonObjects.PreviousAttributes(before, after));
