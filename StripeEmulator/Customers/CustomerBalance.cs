@@ -12,6 +12,9 @@ namespace Yapit.StripeEmulator.Customers;
 /// the balance: invoices apply it when finalized (a negative total becomes credit), voiding gives it back, and manual
 /// adjustments go through <see cref="Record"/>; refunds and credit notes call <see cref="Record"/> too.
 /// </summary>
+/// <summary>A customer before and after a finalization moved its balance, to announce once the invoice's events are out.</summary>
+internal sealed record BalanceChange(JsonObject Before, JsonObject After);
+
 internal static class CustomerBalance
 {
     public const string TransactionType = "customer_balance_transaction";
@@ -95,9 +98,9 @@ internal static class CustomerBalance
     /// <summary>
     /// Finalization: the balance meets the total. Credit pays what it covers; a negative total (a downgrade credited
     /// now) becomes credit; a debit is added to what is due. One <c>applied_to_invoice</c> transaction records the
-    /// change and <c>customer.updated</c> tells it.
+    /// change; the returned change is told (<c>customer.updated</c>) by <see cref="Announce"/> after <c>invoice.finalized</c>.
     /// </summary>
-    public static void ApplyOnFinalize(StoreTransaction tx, JsonObject invoice)
+    public static BalanceChange? ApplyOnFinalize(StoreTransaction tx, JsonObject invoice)
     {
         var customerId = invoice["customer"]!.GetValue<string>();
         var starting = Of(tx.Get(CustomerResource.Type, customerId));
@@ -107,9 +110,21 @@ internal static class CustomerBalance
         invoice["ending_balance"] = ending;
         invoice["amount_due"] = Math.Max(0, net);
         invoice["amount_remaining"] = Math.Max(0, net);
-        if (ending != starting)
+        if (ending == starting)
         {
-            Record(tx, customerId, ending - starting, "applied_to_invoice", invoice["currency"]!.GetValue<string>(), invoice["id"]!.GetValue<string>(), null, new JsonObject());
+            return null;
+        }
+        var before = tx.Get(CustomerResource.Type, customerId);
+        Record(tx, customerId, ending - starting, "applied_to_invoice", invoice["currency"]!.GetValue<string>(), invoice["id"]!.GetValue<string>(), null, new JsonObject(), emit: false);
+        return new BalanceChange(before, tx.Get(CustomerResource.Type, customerId));
+    }
+
+    /// <summary><c>customer.updated</c> for a balance an invoice's finalization moved (after its <c>invoice.finalized</c>).</summary>
+    public static void Announce(StoreTransaction tx, BalanceChange? change)
+    {
+        if (change is not null)
+        {
+            tx.Emit("customer.updated", tx.Get(CustomerResource.Type, change.After["id"]!.GetValue<string>()), new JsonObject { ["balance"] = change.Before["balance"]?.DeepClone() });
         }
     }
 
@@ -132,7 +147,7 @@ internal static class CustomerBalance
     /// the customer's <c>balance</c> (and its <c>currency</c> when it had none) updated, <c>customer.updated</c> emitted.
     /// </summary>
     public static JsonObject Record(StoreTransaction tx, string customerId, long amount, string type, string currency, string? invoiceId,
-        string? description, JsonObject metadata, string? creditNoteId = null)
+        string? description, JsonObject metadata, string? creditNoteId = null, bool emit = true)
     {
         var before = tx.Get(CustomerResource.Type, customerId);
         var after = (JsonObject)before.DeepClone();
@@ -140,7 +155,11 @@ internal static class CustomerBalance
         after["currency"] ??= currency;
         var transaction = NewTransaction(tx, customerId, amount, Of(after), type, currency, invoiceId, description, metadata, creditNoteId);
         tx.Insert(transaction);
-        tx.UpdateAndEmit(before, after);
+        if (emit)
+        {
+            tx.Emit("customer.updated", after, new JsonObject { ["balance"] = before["balance"]?.DeepClone() });
+        }
+        tx.Update(after);
         return transaction;
     }
 
