@@ -490,8 +490,11 @@ internal static class CheckoutSessionResource
         // What Checkout took off is on the session; the invoice shows the amount charged.
         invoice["total"] = intent["amount"]!.GetValue<long>();
         invoice["amount_due"] = intent["amount"]!.GetValue<long>();
+        invoice["amount_remaining"] = intent["amount"]!.GetValue<long>();
+        invoice["starting_balance"] = 0L;
         var draft = (JsonObject)invoice.DeepClone();
-        InvoiceEngine.Finalize(tx, invoice, customer);
+        // The payment was taken on the page, so the customer's balance is not applied to its receipt invoice.
+        InvoiceEngine.Finalize(tx, invoice, customer, applyBalance: false);
         var finalized = (JsonObject)invoice.DeepClone();
         var attempt = InvoiceEngine.Apply(tx, invoice, intent, PaymentOutcome.Succeeded, retriesAfterFailure: false);
         tx.Insert(invoice);

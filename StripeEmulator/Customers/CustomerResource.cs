@@ -78,6 +78,7 @@ internal static class CustomerResource
                     return ListPage.Render(c.Tx, c.Request, c.Params, PaymentMethodResource.Type, $"/v1/customers/{c.Id}/payment_methods",
                         pm => pm.Data["customer"]?.GetValue<string>() == c.Id && (c.Params.String("type") is not { } type || pm.Data["type"]?.GetValue<string>() == type));
                 }),
+            .. CustomerBalance.Actions,
         ],
     };
 
@@ -120,6 +121,11 @@ internal static class CustomerResource
             ["tax_exempt"] = p.String("tax_exempt") ?? "none",
             ["test_clock"] = p.String("test_clock"),
         };
+        if (p.Long("balance") is { } initial and not 0)
+        {
+            // Stripe's ledger starts with the balance the customer was created with.
+            tx.Insert(CustomerBalance.NewTransaction(tx, id, initial, initial, "initial", "usd", null, null, new JsonObject()));
+        }
         tx.InsertAndEmit(customer);
         if (p.String("payment_method") is { } paymentMethod)
         {
@@ -142,6 +148,12 @@ internal static class CustomerResource
         tx.UseClockOf(before);
         var after = (JsonObject)before.DeepClone();
         JsonObjects.Merge(after, p.Without("invoice_settings", "address").Values);
+        if (p.Long("balance") is { } balance && balance != CustomerBalance.Of(before))
+        {
+            // Setting the balance directly is an adjustment in the ledger, as a balance transaction would be.
+            tx.Insert(CustomerBalance.NewTransaction(tx, id, balance - CustomerBalance.Of(before), balance, "adjustment",
+                before["currency"]?.GetValue<string>() ?? "usd", null, null, new JsonObject()));
+        }
         if (p.Has("address"))
         {
             after["address"] = p.Copy("address");

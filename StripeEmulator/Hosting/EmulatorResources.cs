@@ -39,5 +39,6 @@ public static class EmulatorResources
         Catalog.Products.TaxCodes.Definition,
         Discounts.Definition,
         SubscriptionResource.InvoiceItemDefinition,
+        CustomerBalance.Definition,
     ];
 }

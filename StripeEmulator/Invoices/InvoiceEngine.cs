@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Yapit.StripeEmulator.Customers;
 using Yapit.StripeEmulator.Store;
 
 namespace Yapit.StripeEmulator.Invoices;
@@ -72,6 +73,7 @@ internal static class InvoiceEngine
             ["next_payment_attempt"] = null,
             ["number"] = null,
             ["on_behalf_of"] = null,
+            ["payments"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["total_count"] = 0L, ["url"] = $"/v1/invoice_payments?invoice={id}" },
             ["parent"] = subscription is null ? null : new JsonObject
             {
                 ["quote_details"] = null,
@@ -172,22 +174,32 @@ internal static class InvoiceEngine
         invoice["subtotal_excluding_tax"] = subtotal;
         invoice["total"] = total;
         invoice["total_excluding_tax"] = total;
-        // A negative total becomes customer credit in Stripe; nothing is due then.
-        invoice["amount_due"] = Math.Max(0, total);
-        invoice["amount_remaining"] = Math.Max(0, total);
-        invoice["starting_balance"] = 0L;
-        invoice["ending_balance"] = null;
+        // The customer's balance counts in what is due; finalization applies it (a negative total becomes credit).
+        CustomerBalance.ShowOnDraft(tx, invoice);
     }
 
-    /// <summary>draft → open: a number, the hosted page, <c>finalized_at</c>; an invoice with nothing due is paid at once.</summary>
-    public static void Finalize(StoreTransaction tx, JsonObject invoice, JsonObject customer)
+    /// <summary>
+    /// draft → open: a number, the hosted page, <c>finalized_at</c>, the customer's balance applied
+    /// (<paramref name="applyBalance"/> false for an invoice of a payment already taken); an invoice with nothing due
+    /// is paid at once.
+    /// </summary>
+    public static BalanceChange? Finalize(StoreTransaction tx, JsonObject invoice, JsonObject customer, bool applyBalance = true)
     {
+        BalanceChange? balance = null;
         var sequence = customer["next_invoice_sequence"]?.GetValue<long>() ?? 1;
         invoice["number"] = $"{customer["invoice_prefix"]}-{sequence.ToString("D4", CultureInfo.InvariantCulture)}";
         invoice["status"] = "open";
         invoice["status_transitions"]!["finalized_at"] = tx.NowUnix;
         invoice["effective_at"] = tx.NowUnix;
-        invoice["ending_balance"] = 0L;
+        if (applyBalance)
+        {
+            balance = CustomerBalance.ApplyOnFinalize(tx, invoice);
+        }
+        else
+        {
+            invoice["starting_balance"] = 0L;
+            invoice["ending_balance"] = 0L;
+        }
         var baseUrl = tx.Request.BaseUrl ?? "http://localhost";
         invoice["hosted_invoice_url"] = $"{baseUrl}/invoice/{invoice["id"]}";
         invoice["invoice_pdf"] = $"{baseUrl}/invoice/{invoice["id"]}/pdf";
@@ -195,6 +207,7 @@ internal static class InvoiceEngine
         updatedCustomer["next_invoice_sequence"] = sequence + 1;
         tx.Update(updatedCustomer);
         customer["next_invoice_sequence"] = sequence + 1;
+        return balance;
     }
 
     /// <summary>
@@ -218,26 +231,53 @@ internal static class InvoiceEngine
         return Apply(tx, invoice, intent, outcome, retriesAfterFailure);
     }
 
+    /// <summary>
+    /// An open invoice's payment left for the customer to confirm (<c>payment_behavior=default_incomplete</c>): a
+    /// payment intent that is not charged, the invoice payment linking them, and the invoice's
+    /// <c>confirmation_secret</c> that Stripe.js confirms with (<https://docs.stripe.com/billing/subscriptions/build-subscriptions>).
+    /// The caller emits <c>payment_intent.created</c>.
+    /// </summary>
+    public static JsonObject OpenPayment(StoreTransaction tx, JsonObject invoice, string? paymentMethodId)
+    {
+        var intent = PaymentIntents.Open(tx, invoice["customer"]!.GetValue<string>(), paymentMethodId, invoice["amount_due"]!.GetValue<long>(),
+            invoice["currency"]!.GetValue<string>(), $"Invoice {invoice["number"]}");
+        tx.Insert(NewPayment(tx, invoice, intent));
+        invoice["confirmation_secret"] = new JsonObject { ["client_secret"] = intent["client_secret"]!.GetValue<string>(), ["type"] = "payment_intent" };
+        RefreshPayments(tx, invoice);
+        return intent;
+    }
+
+    private static JsonObject NewPayment(StoreTransaction tx, JsonObject invoice, JsonObject intent) => new()
+    {
+        ["id"] = IdGenerator.New("inpay"),
+        ["object"] = InvoicePaymentType,
+        ["amount_paid"] = null,
+        ["amount_requested"] = invoice["amount_due"]!.GetValue<long>(),
+        ["created"] = tx.NowUnix,
+        ["currency"] = invoice["currency"]!.GetValue<string>(),
+        ["invoice"] = invoice["id"]!.GetValue<string>(),
+        ["is_default"] = true,
+        ["livemode"] = false,
+        ["payment"] = new JsonObject { ["payment_intent"] = intent["id"]!.GetValue<string>(), ["type"] = "payment_intent" },
+        ["status"] = "open",
+        ["status_transitions"] = new JsonObject { ["canceled_at"] = null, ["paid_at"] = null },
+    };
+
+    /// <summary>The invoice's <c>payments</c> list (includable, <c>expand[]=payments</c>) from its invoice payments, oldest first.</summary>
+    private static void RefreshPayments(StoreTransaction tx, JsonObject invoice)
+    {
+        var id = invoice["id"]!.GetValue<string>();
+        var data = new JsonArray([.. tx.All(InvoicePaymentType).Where(p => p.Data["invoice"]?.GetValue<string>() == id)
+            .OrderBy(p => p.Sequence).Select(p => p.Data.DeepClone())]);
+        invoice["payments"] = new JsonObject { ["object"] = "list", ["data"] = data, ["has_more"] = false, ["total_count"] = (long)data.Count, ["url"] = $"/v1/invoice_payments?invoice={id}" };
+    }
+
     /// <summary>Records a settled payment intent's outcome on the invoice.</summary>
     public static Attempt Apply(StoreTransaction tx, JsonObject invoice, JsonObject intent, PaymentOutcome outcome, bool retriesAfterFailure)
     {
         invoice["attempted"] = true;
         invoice["attempt_count"] = invoice["attempt_count"]!.GetValue<long>() + (outcome == PaymentOutcome.RequiresAction ? 0 : 1);
-        var payment = new JsonObject
-        {
-            ["id"] = IdGenerator.New("inpay"),
-            ["object"] = InvoicePaymentType,
-            ["amount_paid"] = null,
-            ["amount_requested"] = invoice["amount_due"]!.GetValue<long>(),
-            ["created"] = tx.NowUnix,
-            ["currency"] = invoice["currency"]!.GetValue<string>(),
-            ["invoice"] = invoice["id"]!.GetValue<string>(),
-            ["is_default"] = true,
-            ["livemode"] = false,
-            ["payment"] = new JsonObject { ["payment_intent"] = intent["id"]!.GetValue<string>(), ["type"] = "payment_intent" },
-            ["status"] = "open",
-            ["status_transitions"] = new JsonObject { ["canceled_at"] = null, ["paid_at"] = null },
-        };
+        var payment = NewPayment(tx, invoice, intent);
         if (outcome == PaymentOutcome.Succeeded)
         {
             payment["amount_paid"] = invoice["amount_due"]!.GetValue<long>();
@@ -260,6 +300,7 @@ internal static class InvoiceEngine
             payment["created"] = existing.Created;
             tx.Update(payment);
         }
+        RefreshPayments(tx, invoice);
         return new Attempt(intent, outcome, payment, Charged: true);
     }
 
@@ -276,6 +317,7 @@ internal static class InvoiceEngine
         voided["next_payment_attempt"] = null;
         voided["status_transitions"]!["voided_at"] = tx.NowUnix;
         tx.Update(voided);
+        CustomerBalance.ReturnOnVoid(tx, voided);
         tx.Emit("invoice.voided", voided, JsonObjects.PreviousAttributes(open, voided));
     }
 

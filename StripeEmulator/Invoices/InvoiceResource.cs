@@ -23,7 +23,10 @@ internal static class InvoiceResource
             ["discounts"] = Discounts.Type,
             ["parent.subscription_details.subscription"] = SubscriptionResource.Type,
             ["lines.data.pricing.price_details.product"] = Catalog.Products.ProductResource.Type,
+            ["payments.data.payment.payment_intent"] = PaymentIntents.Type,
         },
+        // Stripe returns these only when expanded (the invoice object reference).
+        Includable = ["confirmation_secret", "payments"],
     };
 
     public static ResourceDefinition PaymentDefinition { get; } = new()
@@ -173,6 +176,7 @@ internal static class InvoiceResource
         {
             after["amount_remaining"] = 0L;
             after["next_payment_attempt"] = null;
+            CustomerBalance.ReturnOnVoid(tx, after);
         }
         tx.Update(after);
         tx.Emit(eventType, after, JsonObjects.PreviousAttributes(before, after));
@@ -188,9 +192,10 @@ internal static class InvoiceResource
             throw StripeErrors.Invalid($"This invoice is already finalized, you can't re-finalize a non-draft invoice.");
         }
         var invoice = (JsonObject)before.DeepClone();
-        InvoiceEngine.Finalize(c.Tx, invoice, c.Tx.Get(CustomerResource.Type, invoice["customer"]!.GetValue<string>()));
+        var balance = InvoiceEngine.Finalize(c.Tx, invoice, c.Tx.Get(CustomerResource.Type, invoice["customer"]!.GetValue<string>()));
         c.Tx.Update(invoice);
         c.Tx.Emit("invoice.finalized", invoice, JsonObjects.PreviousAttributes(before, invoice));
+        CustomerBalance.Announce(c.Tx, balance);
         return invoice;
     }
 

@@ -16,6 +16,9 @@ public sealed record Call(StoreTransaction Tx, Params Params, string Id, StripeR
     /// attempt count) and still answers 402.
     /// </summary>
     public StripeErrorException? FailAfterCommit { get; set; }
+
+    /// <summary>The second id of a nested route (<c>/{id}/balance_transactions/{item}</c>), else null.</summary>
+    public string? Item { get; init; }
 }
 
 /// <summary>An operation beyond the standard five: <c>POST /v1/subscriptions/{id}/resume</c> and the like.</summary>
@@ -100,7 +103,11 @@ public static class ResourceApiExtensions
         }
         foreach (var action in resource.Actions)
         {
-            if (action.Path.Contains("{id}", StringComparison.Ordinal))
+            if (action.Path.Contains("{item}", StringComparison.Ordinal))
+            {
+                api.MapMethods(action.Path, [action.Method], (string id, string item, StripeRequest request, StripeStore store) => Run(request, store, action, id, item));
+            }
+            else if (action.Path.Contains("{id}", StringComparison.Ordinal))
             {
                 api.MapMethods(action.Path, [action.Method], (string id, StripeRequest request, StripeStore store) => Run(request, store, action, id));
             }
@@ -132,13 +139,13 @@ public static class ResourceApiExtensions
         return app;
     }
 
-    private static IResult Write(StripeRequest request, StripeStore store, ObjectParam schema, string id, Func<Call, JsonObject> run)
+    private static IResult Write(StripeRequest request, StripeStore store, ObjectParam schema, string id, Func<Call, JsonObject> run, string? item = null)
     {
         var parameters = request.Bind(schema);
         StripeErrorException? failure = null;
         var result = store.Write(request.Info, tx =>
         {
-            var call = new Call(tx, parameters, id, request);
+            var call = new Call(tx, parameters, id, request) { Item = item };
             var response = Respond(tx, request, run(call));
             failure = call.FailAfterCommit;
             return response;
@@ -146,14 +153,14 @@ public static class ResourceApiExtensions
         return failure is null ? result : throw failure;
     }
 
-    private static IResult Run(StripeRequest request, StripeStore store, ResourceAction action, string id)
+    private static IResult Run(StripeRequest request, StripeStore store, ResourceAction action, string id, string? item = null)
     {
         if (action.Writes)
         {
-            return Write(request, store, action.Schema, id, action.Run);
+            return Write(request, store, action.Schema, id, action.Run, item);
         }
         var parameters = request.Bind(action.Schema);
-        return store.Read(tx => Respond(tx, request, action.Run(new Call(tx, parameters, id, request))));
+        return store.Read(tx => Respond(tx, request, action.Run(new Call(tx, parameters, id, request) { Item = item })));
     }
 
     /// <summary>A list envelope is already rendered; an object is rendered with the request's expansions.</summary>

@@ -34,7 +34,8 @@ internal static class SubscriptionEngine
         IReadOnlyList<(JsonObject Coupon, string? PromotionCode)> Discounts,
         string? Description,
         string? CheckoutSession = null,
-        string MissingPaymentMethod = "create_invoice");
+        string MissingPaymentMethod = "create_invoice",
+        string SaveDefaultPaymentMethod = "off");
 
     // ---- create ----------------------------------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ internal static class SubscriptionEngine
             ["next_pending_invoice_item_invoice"] = null,
             ["on_behalf_of"] = null,
             ["pause_collection"] = null,
-            ["payment_settings"] = new JsonObject { ["payment_method_options"] = null, ["payment_method_types"] = null, ["save_default_payment_method"] = "off" },
+            ["payment_settings"] = new JsonObject { ["payment_method_options"] = null, ["payment_method_types"] = null, ["save_default_payment_method"] = request.SaveDefaultPaymentMethod },
             ["pending_invoice_item_interval"] = null,
             ["pending_setup_intent"] = null,
             ["pending_update"] = null,
@@ -138,7 +139,7 @@ internal static class SubscriptionEngine
         InvoiceEngine.SetLines(tx, invoice, lines, Strings(subscription["discounts"]));
         ConsumeOnceDiscounts(tx, subscription, invoice);
         var draft = (JsonObject)invoice.DeepClone();
-        InvoiceEngine.Finalize(tx, invoice, customer);
+        var balanceChange = InvoiceEngine.Finalize(tx, invoice, customer);
         var finalized = (JsonObject)invoice.DeepClone();
 
         var due = invoice["amount_due"]!.GetValue<long>();
@@ -156,6 +157,8 @@ internal static class SubscriptionEngine
                 throw StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline");
             }
         }
+        // default_incomplete leaves the first payment to the customer: an unconfirmed intent and the invoice's confirmation_secret.
+        var openIntent = attempt is null ? InvoiceEngine.OpenPayment(tx, invoice, paymentMethod) : null;
         subscription["status"] = attempt?.Outcome == PaymentOutcome.Succeeded ? (trialEnd is null ? "active" : "trialing") : "incomplete";
         subscription["latest_invoice"] = invoice["id"]!.GetValue<string>();
         if (request.CancelAtPeriodEnd)
@@ -171,9 +174,14 @@ internal static class SubscriptionEngine
         tx.Insert(invoice);
         tx.Emit("invoice.created", draft);
         tx.Emit("invoice.finalized", finalized);
+        CustomerBalance.Announce(tx, balanceChange);
         if (attempt is not null)
         {
             InvoiceEngine.Announce(tx, invoice, attempt);
+        }
+        if (openIntent is not null)
+        {
+            tx.Emit("payment_intent.created", openIntent);
         }
         SubscriptionLifecycle.NoticeAtCreation(tx, subscription);
         return (subscription, invoice);
@@ -434,11 +442,12 @@ internal static class SubscriptionEngine
         Attempt? attempt = null;
         JsonObject? draft = null;
         JsonObject? finalized = null;
+        BalanceChange? balanceChange = null;
         if (invoice is not null)
         {
             ConsumeOnceDiscounts(tx, after, invoice);
             draft = (JsonObject)invoice.DeepClone();
-            InvoiceEngine.Finalize(tx, invoice, customer);
+            balanceChange = InvoiceEngine.Finalize(tx, invoice, customer);
             finalized = (JsonObject)invoice.DeepClone();
             var paymentMethod = after["default_payment_method"]?.GetValue<string>() ?? customer["invoice_settings"]?["default_payment_method"]?.GetValue<string>();
             var holds = change.PaymentBehavior == PendingUpdates.Behavior;
@@ -451,6 +460,7 @@ internal static class SubscriptionEngine
                 tx.Insert(invoice);
                 tx.Emit("invoice.created", draft);
                 tx.Emit("invoice.finalized", finalized);
+                CustomerBalance.Announce(tx, balanceChange);
                 InvoiceEngine.Announce(tx, invoice, attempt);
                 return (held, invoice);
             }
@@ -484,6 +494,7 @@ internal static class SubscriptionEngine
             tx.Insert(invoice);
             tx.Emit("invoice.created", draft!);
             tx.Emit("invoice.finalized", finalized!);
+            CustomerBalance.Announce(tx, balanceChange);
             InvoiceEngine.Announce(tx, invoice, attempt!);
         }
         return (after, invoice);
@@ -579,13 +590,14 @@ internal static class SubscriptionEngine
         if (invoice is not null)
         {
             var draft = (JsonObject)invoice.DeepClone();
-            InvoiceEngine.Finalize(tx, invoice, customer);
+            var balanceChange = InvoiceEngine.Finalize(tx, invoice, customer);
             var finalized = (JsonObject)invoice.DeepClone();
             var paymentMethod = after["default_payment_method"]?.GetValue<string>() ?? customer["invoice_settings"]?["default_payment_method"]?.GetValue<string>();
             var attempt = InvoiceEngine.Collect(tx, invoice, paymentMethod, retriesAfterFailure: true);
             tx.Insert(invoice);
             tx.Emit("invoice.created", draft);
             tx.Emit("invoice.finalized", finalized);
+            CustomerBalance.Announce(tx, balanceChange);
             InvoiceEngine.Announce(tx, invoice, attempt);
         }
         return after;

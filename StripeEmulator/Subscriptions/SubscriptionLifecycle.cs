@@ -234,12 +234,13 @@ internal static class SubscriptionLifecycle
         tx.UpdateAndEmit(before, moved);
 
         var draft = (JsonObject)invoice.DeepClone();
-        InvoiceEngine.Finalize(tx, invoice, customer);
+        var balanceChange = InvoiceEngine.Finalize(tx, invoice, customer);
         var finalized = (JsonObject)invoice.DeepClone();
         var attempt = Charge(tx, invoice, PaymentMethod(moved, customer));
         tx.Insert(invoice);
         tx.Emit("invoice.created", draft);
         tx.Emit("invoice.finalized", finalized);
+        Customers.CustomerBalance.Announce(tx, balanceChange);
         InvoiceEngine.Announce(tx, invoice, attempt);
         Settle(tx, id, invoice, attempt);
     }

@@ -230,7 +230,8 @@ internal static class SubscriptionResource
             JsonObjects.NewMetadata(p["metadata"]),
             Discounts.Resolve(tx, p.Array("discounts"), customerId),
             p.String("description"),
-            MissingPaymentMethod: p.Object("trial_settings")?.Object("end_behavior")?.String("missing_payment_method") ?? "create_invoice"));
+            MissingPaymentMethod: p.Object("trial_settings")?.Object("end_behavior")?.String("missing_payment_method") ?? "create_invoice",
+            SaveDefaultPaymentMethod: p.Object("payment_settings")?.String("save_default_payment_method") ?? "off"));
         return subscription;
     }
 

@@ -109,7 +109,7 @@ internal static class TestClockResource
         {
             CustomerResource.Delete(c.Tx, customerId);
         }
-        string[] owned = [SubscriptionResource.Type, InvoiceEngine.Type, SubscriptionEngine.InvoiceItemType, PaymentIntents.Type, PaymentMethodResource.Type, Discounts.Type];
+        string[] owned = [SubscriptionResource.Type, InvoiceEngine.Type, SubscriptionEngine.InvoiceItemType, PaymentIntents.Type, PaymentMethodResource.Type, Discounts.Type, CustomerBalance.TransactionType];
         foreach (var type in owned)
         {
             foreach (var stored in c.Tx.All(type).Where(o => o.Data["customer"]?.GetValue<string>() is { } owner && customers.Contains(owner)).ToList())

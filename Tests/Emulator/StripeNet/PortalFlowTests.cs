@@ -277,7 +277,10 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
         var canceled = await world.Stripe.V1.Subscriptions.GetAsync(world.Subscription.Id, new SubscriptionGetOptions { Expand = ["latest_invoice"] }, cancellationToken: _ct);
         Assert.Equal(("canceled", Start.AddDays(10), "unused"), (canceled.Status, canceled.EndedAt, canceled.CancellationDetails.Feedback));
         Assert.Equal(-StripeNetHarness.Prorated(900, Start.AddDays(10), Start, Start.AddMonths(1)), canceled.LatestInvoice.Total);
-        Assert.Equal(["invoiceitem.created", "customer.subscription.deleted", "invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_succeeded"],
+        // The negative total becomes the customer's credit balance when the invoice is finalized, as Stripe does
+        // (https://docs.stripe.com/billing/customer/balance), hence customer.updated.
+        Assert.Equal(-StripeNetHarness.Prorated(900, Start.AddDays(10), Start, Start.AddMonths(1)), canceled.LatestInvoice.EndingBalance);
+        Assert.Equal(["invoiceitem.created", "customer.subscription.deleted", "invoice.created", "invoice.finalized", "customer.updated", "invoice.paid", "invoice.payment_succeeded"],
             (await EventsSinceAsync(world.Stripe, before)).Select(e => e.Type));
         Assert.Contains("No current subscription.", (await GetAsync(world.Browser, session.Url)).Body);
     }
