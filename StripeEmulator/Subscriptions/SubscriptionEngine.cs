@@ -755,7 +755,11 @@ internal static class SubscriptionEngine
 
     internal static JsonObject LineFromInvoiceItem(JsonObject invoice, JsonObject subscription, JsonObject invoiceItem, Dictionary<string, JsonObject> old)
     {
-        var itemId = invoiceItem["parent"]!["subscription_details"]!["subscription_item"]!.GetValue<string>();
+        // An item added with POST /v1/invoiceitems (subscription set, no subscription item) is a plain invoice item line.
+        if (invoiceItem["parent"]?["subscription_details"]?["subscription_item"]?.GetValue<string>() is not { } itemId)
+        {
+            return InvoiceItems.Line(invoice, invoiceItem);
+        }
         var item = ((JsonArray)subscription["items"]!["data"]!).Select(n => (JsonObject)n!).FirstOrDefault(i => i["id"]!.GetValue<string>() == itemId)
             ?? old.GetValueOrDefault(itemId)
             ?? throw new InvalidOperationException($"Subscription item {itemId} is gone.");
