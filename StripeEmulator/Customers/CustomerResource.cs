@@ -71,6 +71,7 @@ internal static class CustomerResource
         Search = new(new Dictionary<string, string> { ["email"] = "email", ["name"] = "name", ["phone"] = "phone" }),
         Actions =
         [
+            new("DELETE", "/{id}/discount", RequestSchema.Delete, Writes: true, c => DeleteDiscount(c.Tx, c.Id)),
             new("GET", "/{id}/payment_methods", RequestSchema.List(("type", P.String), ("allow_redisplay", P.String)), Writes: false,
                 c =>
                 {
@@ -186,6 +187,35 @@ internal static class CustomerResource
             }
         }
         return tx.DeleteAndEmit(customer);
+    }
+
+    /// <summary>
+    /// <c>DELETE /v1/customers/{id}/discount</c> (https://docs.stripe.com/api/discounts/delete): ends the customer's
+    /// discount (<c>customer.discount.deleted</c>); a customer without one is Stripe's 404.
+    /// </summary>
+    private static JsonObject DeleteDiscount(StoreTransaction tx, string id)
+    {
+        var before = tx.Get(Type, id);
+        tx.UseClockOf(before);
+        var discountId = before["discount"]?["id"]?.GetValue<string>() ?? before["discount"]?.GetValue<string>();
+        if (discountId is null)
+        {
+            throw new StripeErrorException(404, StripeErrors.InvalidRequest, "resource_missing", $"No active discount for customer: {id}");
+        }
+        var discount = tx.Find(Invoices.Discounts.Type, discountId);
+        var after = (JsonObject)before.DeepClone();
+        after["discount"] = null;
+        tx.UpdateAndEmit(before, after);
+        if (discount is null)
+        {
+            return ObjectRenderer.Deleted(Invoices.Discounts.Type, discountId);
+        }
+        discount["end"] = tx.NowUnix;
+        tx.Delete(Invoices.Discounts.Type, discountId);
+        tx.Emit("customer.discount.deleted", discount);
+        var deleted = (JsonObject)discount.DeepClone();
+        deleted["deleted"] = true;
+        return deleted;
     }
 
     /// <summary>The id of a payment method attached to this customer (a test token is attached first), or Stripe's error.</summary>

@@ -28,6 +28,11 @@ public static class EmulatorResources
         SubscriptionResource.ItemsApi,
         InvoiceResource.Api,
         InvoiceResource.PaymentsApi,
+        InvoiceItems.Api,
+        Refunds.Charges.Api,
+        Refunds.RefundResource.Api,
+        CreditNotes.CreditNoteResource.Api,
+        SetupIntents.SetupIntentResource.Api,
         PaymentIntents.Api,
         CheckoutSessionResource.Api,
         TestClockResource.Api,
@@ -38,7 +43,6 @@ public static class EmulatorResources
     [
         Catalog.Products.TaxCodes.Definition,
         Discounts.Definition,
-        SubscriptionResource.InvoiceItemDefinition,
         CustomerBalance.Definition,
     ];
 }

@@ -64,6 +64,7 @@ internal static class InvoiceResource
     {
         Definition = Definition,
         Path = "/v1/invoices",
+        Create = (OneOffInvoices.CreateSchema, c => OneOffInvoices.Create(c.Tx, c.Params)),
         List =
         [
             ListFilter.Created,
@@ -153,6 +154,10 @@ internal static class InvoiceResource
 
     public static string? DefaultPaymentMethod(StoreTransaction tx, JsonObject invoice)
     {
+        if (invoice["default_payment_method"]?.GetValue<string>() is { } own)
+        {
+            return own;
+        }
         if (invoice["parent"]?["subscription_details"]?["subscription"]?.GetValue<string>() is { } subscriptionId
             && tx.Find(SubscriptionResource.Type, subscriptionId)?["default_payment_method"]?.GetValue<string>() is { } subscriptionDefault)
         {

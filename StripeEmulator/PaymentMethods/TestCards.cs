@@ -21,6 +21,9 @@ public enum CardBehavior
 /// <summary>A test card: its wire data and how it behaves.</summary>
 public sealed record TestCard(string Token, string Brand, string Last4, string Funding, CardBehavior Behavior, string? DeclineCode = null, string Label = "")
 {
+    /// <summary>Saving the card (a SetupIntent) needs 3D Secure first.</summary>
+    public bool SetupRequiresAuthentication { get; init; } = Behavior == CardBehavior.RequiresAuthentication;
+
     public string Fingerprint => $"Yx{Brand}{Last4}".PadRight(16, '0')[..16];
 }
 

@@ -291,6 +291,11 @@ internal static class SubscriptionEngine
                 {
                     throw StripeErrors.Invalid("The price's currency must match the subscription's currency.", $"{path}[price]");
                 }
+                if (price["type"]!.GetValue<string>() != "recurring")
+                {
+                    // Stripe bills one-time prices on a subscription through add_invoice_items, never as an item.
+                    throw StripeErrors.Invalid("The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.", $"{path}[price]");
+                }
                 if (item is null)
                 {
                     item = NewItem(tx, id, price, given.Long("quantity") ?? 1, given["metadata"] as JsonObject, periodStart, periodEnd);
@@ -767,7 +772,11 @@ internal static class SubscriptionEngine
 
     internal static JsonObject LineFromInvoiceItem(JsonObject invoice, JsonObject subscription, JsonObject invoiceItem, Dictionary<string, JsonObject> old)
     {
-        var itemId = invoiceItem["parent"]!["subscription_details"]!["subscription_item"]!.GetValue<string>();
+        // An item added with POST /v1/invoiceitems (subscription set, no subscription item) is a plain invoice item line.
+        if (invoiceItem["parent"]?["subscription_details"]?["subscription_item"]?.GetValue<string>() is not { } itemId)
+        {
+            return InvoiceItems.Line(invoice, invoiceItem);
+        }
         var item = ((JsonArray)subscription["items"]!["data"]!).Select(n => (JsonObject)n!).FirstOrDefault(i => i["id"]!.GetValue<string>() == itemId)
             ?? old.GetValueOrDefault(itemId)
             ?? throw new InvalidOperationException($"Subscription item {itemId} is gone.");

@@ -44,7 +44,7 @@ internal static class SubscriptionResource
     {
         Type = SubscriptionEngine.InvoiceItemType,
         Noun = "invoice item",
-        Expandable = new Dictionary<string, string> { ["customer"] = CustomerResource.Type },
+        Expandable = new Dictionary<string, string> { ["customer"] = CustomerResource.Type, ["invoice"] = InvoiceEngine.Type },
     };
 
     private static readonly string[] PaymentBehaviors = ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"];
@@ -155,8 +155,16 @@ internal static class SubscriptionResource
             ("price", P.String), ("quantity", P.NonNegative), ("metadata", P.Metadata.Emptyable()),
             ("proration_behavior", P.Enum(ProrationBehaviors)), ("proration_date", P.Timestamp), ("payment_behavior", P.Enum(PaymentBehaviors)),
             ("off_session", P.Boolean), ("price_data", P.Unsupported), ("tax_rates", P.Unsupported), ("discounts", P.Unsupported)), c => UpdateItem(c.Tx, c.Id, c.Params)),
+        Create = (RequestSchema.Body(
+            ("subscription", P.String.Required()), ("price", P.String), ("quantity", P.NonNegative), ("metadata", P.Metadata),
+            ("proration_behavior", P.Enum(ProrationBehaviors)), ("proration_date", P.Timestamp), ("payment_behavior", P.Enum(PaymentBehaviors)),
+            ("plan", P.Unsupported), ("price_data", P.Unsupported), ("tax_rates", P.Unsupported), ("discounts", P.Unsupported), ("billing_thresholds", P.Unsupported)),
+            c => CreateItem(c.Tx, c.Params)),
         Actions =
         [
+            new("DELETE", "/{id}", RequestSchema.Body(
+                ("proration_behavior", P.Enum(ProrationBehaviors)), ("proration_date", P.Timestamp), ("payment_behavior", P.Enum(PaymentBehaviors)),
+                ("clear_usage", P.Boolean)), Writes: true, c => DeleteItem(c.Tx, c.Id, c.Params)),
             new("GET", "", RequestSchema.List(("subscription", P.String.Required())), Writes: false, c =>
             {
                 var subscription = c.Tx.Get(Type, c.Params.String("subscription")!, "subscription", 400);
@@ -265,8 +273,74 @@ internal static class SubscriptionResource
             PendingUpdates.CheckItemUpdate(p);
         }
         var change = new SubscriptionEngine.Change(new JsonArray(item), p.String("proration_behavior") ?? "create_prorations", p.Long("proration_date"), null, null, behavior);
-        var (updated, _) = SubscriptionEngine.Update(tx, subscription["id"]!.GetValue<string>(), new Params([]), change, preview: false);
+        var (updated, _) = ItemChange(tx, subscription["id"]!.GetValue<string>(), change, "price");
         return Items(updated).First(i => i["id"]!.GetValue<string>() == itemId);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/subscription_items</c>: adds a price to a subscription as an update with one new item does
+    /// (prorations per <c>proration_behavior</c>, <c>customer.subscription.updated</c>); answers the new item.
+    /// </summary>
+    private static JsonObject CreateItem(StoreTransaction tx, Params p)
+    {
+        var subscriptionId = p.String("subscription")!;
+        var subscription = tx.Get(Type, subscriptionId, "subscription", 400);
+        var priceId = p.String("price") ?? throw StripeErrors.ParameterMissing("price");
+        if (Items(subscription).Any(i => i["price"]!["id"]!.GetValue<string>() == priceId))
+        {
+            // Stripe refuses a second item of the same price; the quantity of the existing one is what changes.
+            throw StripeErrors.Invalid($"Cannot add multiple subscription items with the same plan: {priceId}", "price");
+        }
+        var behavior = p.String("payment_behavior") ?? "allow_incomplete";
+        if (behavior == PendingUpdates.Behavior)
+        {
+            PendingUpdates.CheckItemUpdate(p.Without("subscription"));
+        }
+        var item = new JsonObject { ["price"] = priceId };
+        if (p.Long("quantity") is { } quantity)
+        {
+            item["quantity"] = quantity;
+        }
+        if (p.Has("metadata"))
+        {
+            item["metadata"] = p.Copy("metadata");
+        }
+        var known = Items(subscription).Select(i => i["id"]!.GetValue<string>()).ToHashSet();
+        var change = new SubscriptionEngine.Change(new JsonArray(item), p.String("proration_behavior") ?? "create_prorations", p.Long("proration_date"), null, null, behavior);
+        var (updated, _) = ItemChange(tx, subscriptionId, change, "price");
+        // A change held by pending_if_incomplete leaves the items as they were: the item exists only in pending_update then.
+        return Items(updated).FirstOrDefault(i => !known.Contains(i["id"]!.GetValue<string>()))
+            ?? ((JsonArray?)updated["pending_update"]?["subscription_items"])?.Select(n => (JsonObject)n!).FirstOrDefault(i => !known.Contains(i["id"]!.GetValue<string>()))
+            ?? throw StripeErrors.Invalid("The item could not be added.", "price");
+    }
+
+    /// <summary><c>DELETE /v1/subscription_items/{id}</c>: removes the item with the update's prorations; the last item cannot go.</summary>
+    private static JsonObject DeleteItem(StoreTransaction tx, string itemId, Params p)
+    {
+        var (subscription, _) = FindItem(tx, itemId) ?? throw StripeErrors.ResourceMissing("subscription item", itemId);
+        if (Items(subscription).Count() == 1)
+        {
+            throw StripeErrors.Invalid("A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.");
+        }
+        var behavior = p.String("payment_behavior") ?? "allow_incomplete";
+        var change = new SubscriptionEngine.Change(new JsonArray(new JsonObject { ["id"] = itemId, ["deleted"] = true }),
+            p.String("proration_behavior") ?? "create_prorations", p.Long("proration_date"), null, null, behavior);
+        ItemChange(tx, subscription["id"]!.GetValue<string>(), change, "id");
+        return ObjectRenderer.Deleted(SubscriptionEngine.ItemType, itemId);
+    }
+
+    /// <summary>Runs an item's change as a subscription update; the engine's <c>items[0][x]</c> parameter names become the item endpoint's own.</summary>
+    private static (JsonObject Subscription, JsonObject? Invoice) ItemChange(StoreTransaction tx, string subscriptionId, SubscriptionEngine.Change change, string fallbackParam)
+    {
+        try
+        {
+            return SubscriptionEngine.Update(tx, subscriptionId, new Params([]), change, preview: false);
+        }
+        catch (StripeErrorException e) when (e.Param is { } param && param.StartsWith("items", StringComparison.Ordinal))
+        {
+            var own = param.StartsWith("items[0][", StringComparison.Ordinal) ? param["items[0][".Length..^1] : fallbackParam;
+            throw new StripeErrorException(e.Status, e.Type, e.Code, e.Message, own) { DeclineCode = e.DeclineCode };
+        }
     }
 
     private static JsonObject Resume(StoreTransaction tx, string id)
