@@ -35,9 +35,9 @@ public sealed record PlanChange(PlanChangeKind Kind, PlanChangeTiming Timing);
 
 /// <summary>
 /// Classifies a plan change the same way for the API and for a change made in the portal: a higher tier is an
-/// upgrade at once with proration; a lower tier follows the downgrade policy (but a lower tier on a shorter interval
-/// waits for the period end like any yearly to monthly switch); monthly to yearly of one tier is at once, yearly to
-/// monthly at period end.
+/// upgrade at once with proration; a lower tier follows the downgrade policy (but a lower tier on another interval
+/// waits for the period end whatever the policy); monthly to yearly of one tier is at once, yearly to monthly at period
+/// end.
 /// </summary>
 public static class PlanChangeRules
 {
@@ -51,9 +51,10 @@ public static class PlanChangeRules
         {
             var timing = policy switch
             {
-                // Yearly to monthly is at period end whatever the policy: switching now would restart the cycle and
-                // bill the month while the year is already paid.
-                _ when fromInterval == BillingInterval.Yearly && toInterval == BillingInterval.Monthly => PlanChangeTiming.AtPeriodEnd,
+                // A lower tier on another interval is at period end whatever the policy: switching the interval
+                // restarts Stripe's billing period, so doing it now without proration would bill the new plan for
+                // time the current one already paid (rule 3), and grace could not follow the restarted period.
+                _ when fromInterval != toInterval => PlanChangeTiming.AtPeriodEnd,
                 DowngradePolicy.AtPeriodEnd => PlanChangeTiming.AtPeriodEnd,
                 _ when trialing => PlanChangeTiming.NowWithoutProration,
                 _ => PlanChangeTiming.NowWithGrace,

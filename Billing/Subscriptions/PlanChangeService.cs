@@ -96,7 +96,12 @@ public sealed class PlanChangeService(
                 var behavior = d.Change.Timing == PlanChangeTiming.NowWithProration ? "always_invoice" : "none";
                 var now = await PreviewInvoiceAsync(d, d.Target.PriceId, behavior, at, cancellationToken).ConfigureAwait(false);
                 var amountDue = IsUpcoming(now) ? 0 : now.AmountDue;
-                if (d.PaidTier is { } paid && !IsUpcoming(now))
+                if (d.PaidTier is { } covering && covering.Rank >= d.Target.Rank)
+                {
+                    // Up to a tier no higher than the one still held through grace: that time is paid (rule 3).
+                    amountDue = 0;
+                }
+                else if (d.PaidTier is { } paid && !IsUpcoming(now))
                 {
                     // Above a tier still held through grace only the difference is owed: what the change to the target
                     // costs from the billed price, less what going back to the paid tier would (which is free).
@@ -167,17 +172,19 @@ public sealed class PlanChangeService(
                 var subscription = d.Subscription;
                 if (d.PaidTier is { } paid)
                 {
-                    // Rule 3: the time up to the paid tier is paid already. Back to it without proration (no invoice);
-                    // above it the proration then runs from the paid tier's price: only the difference is charged.
-                    subscription = await SwitchPriceAsync(subscription, d.Item, paid, "none", $"plan-change-paid:{userId}:{requestId}", cancellationToken).ConfigureAwait(false);
-                    if (paid.Tier == d.Target.Tier && paid.Interval == d.Target.Interval)
+                    // Rule 3: the time up to the paid tier is paid already. Up to it (or to a tier below it) without
+                    // proration (no invoice); above it, back to it first, so the proration runs from the paid tier's
+                    // price: only the difference is charged.
+                    if (paid.Rank >= d.Target.Rank)
                     {
                         behavior = "none";
                     }
+                    else
+                    {
+                        subscription = await SwitchPriceAsync(subscription, d.Item, paid, "none", $"plan-change-paid:{userId}:{requestId}", cancellationToken).ConfigureAwait(false);
+                    }
                 }
-                var updated = d.PaidTier is { } reached && reached.Tier == d.Target.Tier && reached.Interval == d.Target.Interval
-                    ? subscription
-                    : await SwitchPriceAsync(subscription, d.Item, d.Target, behavior, $"plan-change:{userId}:{requestId}", cancellationToken, prorationDate).ConfigureAwait(false);
+                var updated = await SwitchPriceAsync(subscription, d.Item, d.Target, behavior, $"plan-change:{userId}:{requestId}", cancellationToken, prorationDate).ConfigureAwait(false);
                 await sync.SyncAsync(updated, time.GetUtcNow(), reason, cancellationToken).ConfigureAwait(false);
                 if (await store.GetAsync(userId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscriptionId)
                 {
@@ -296,11 +303,6 @@ public sealed class PlanChangeService(
             && EntitlementRules.Evaluate(stored.ToSnapshot(), time.GetUtcNow()) is { TierInEffect: var held } && held.IsHigherThan(stored.Stripe.Tier))
         {
             paidTier = await plans.FindSellableAsync(held.Tier, SubscriptionStore.IntervalName(fromInterval)!, cancellationToken).ConfigureAwait(false);
-        }
-        if (paidTier is not null && paidTier.Rank > target.Rank)
-        {
-            // Going up to a tier below the one still held: that is the held tier's time, paid already; just switch back down.
-            paidTier = null;
         }
         return new Decision(stored, subscription, item, target, fromInterval, toInterval, change, paidTier, await StripeNowAsync(subscription, cancellationToken).ConfigureAwait(false));
     }

@@ -227,6 +227,28 @@ public sealed class SubscriptionStore(NpgsqlDataSource dataSource)
         return string.CompareOrdinal(incoming.SubscriptionId, stored.SubscriptionId) > 0;
     }
 
+    /// <summary>
+    /// The subscriptions of users whose usage account lives on test clock <paramref name="clockId"/> and whose grace
+    /// ended by <paramref name="clockTime"/>: no Stripe event marks a grace's end (a yearly period runs on), so a
+    /// clock's advance is when they are looked at again. Reconciliation does the same for wall-clock time.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> GraceEndedOnClockAsync(string clockId, DateTimeOffset clockTime, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.stripe_subscription_id FROM billing.subscriptions s JOIN billing.usage_accounts a ON a.user_id = s.user_id
+            WHERE a.test_clock_id = $1 AND s.grace_until IS NOT NULL AND s.grace_until <= $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = clockId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = clockTime.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+
     /// <summary>The rank of the highest tier the user ever held (trial eligibility), or null.</summary>
     public async Task<int?> HighestRankSubscribedAsync(string userId, CancellationToken cancellationToken)
     {

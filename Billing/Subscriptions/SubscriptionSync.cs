@@ -94,17 +94,21 @@ public sealed class SubscriptionSync(
         {
             return (SyncOutcome.Stale, userId);
         }
-        await FollowPlanChangeAsync(userId, before, state, reason, cancellationToken).ConfigureAwait(false);
+        // Grace ends at Stripe's time for this subscription: its test clock's in test mode, else the wall clock.
         var clock = await ReadClockAsync(subscription, cancellationToken).ConfigureAwait(false);
-        await FollowUsageAsync(userId, clock, cancellationToken).ConfigureAwait(false);
+        var stripeNow = clock?.Time ?? time.GetUtcNow();
+        await FollowPlanChangeAsync(userId, before, state, reason, stripeNow, cancellationToken).ConfigureAwait(false);
+        await FollowUsageAsync(userId, clock, stripeNow, cancellationToken).ConfigureAwait(false);
         return (outcome == ApplyOutcome.Applied ? SyncOutcome.Applied : SyncOutcome.Unchanged, userId);
     }
 
     /// <summary>
     /// A lower tier on the same subscription that we did not schedule (the portal switches at once) gets the grace
-    /// policy's treatment; a tier at least as high as the grace tier, or a new period, ends the grace.
+    /// policy's treatment; a tier at least as high as the grace tier, a new period, or <paramref name="stripeNow"/>
+    /// reaching the grace's end ends the grace. A downgrade that restarts the billing period (another interval) starts
+    /// no grace: the new period is the new plan's from its start, and what was left of the old one was credited.
     /// </summary>
-    private async Task FollowPlanChangeAsync(string userId, StoredSubscription? before, StripeSubscriptionState now, ChangeReason reason, CancellationToken cancellationToken)
+    private async Task FollowPlanChangeAsync(string userId, StoredSubscription? before, StripeSubscriptionState now, ChangeReason reason, DateTimeOffset stripeNow, CancellationToken cancellationToken)
     {
         if (before is null || before.Stripe.SubscriptionId != now.SubscriptionId)
         {
@@ -122,14 +126,17 @@ public sealed class SubscriptionSync(
         }
         // Any immediate downgrade keeps the paid-for tier until the period it was paid for ends: a portal downgrade, a
         // grace-policy change, and a pending at-period-end plan applied shortly before the period ends.
+        var restarted = now.CurrentPeriodStart is { } newStart && before.Stripe.CurrentPeriodStart is { } oldStart && before.Stripe.CurrentPeriodEnd is { } oldEnd
+            && newStart > oldStart && newStart < oldEnd;
         if (now.Tier.Rank < before.Stripe.Tier.Rank && SubscriptionStatus.KeepsTier(now.Status) && before.Stripe.Status != SubscriptionStatus.Trialing
-            && grace is null)
+            && grace is null && !restarted)
         {
             grace = before.Stripe.Tier;
             graceUntil = before.Stripe.CurrentPeriodEnd ?? now.CurrentPeriodEnd;
             logger.LogInformation("Subscription {SubscriptionId} went down from {From} to {To}: {From} is kept until {Until}", now.SubscriptionId, before.Stripe.Tier.Tier, now.Tier.Tier, before.Stripe.Tier.Tier, graceUntil);
         }
-        else if (grace is not null && (now.Tier.Rank >= grace.Rank || (now.CurrentPeriodStart is { } start && graceUntil is { } until && start >= until)))
+        else if (grace is not null && (now.Tier.Rank >= grace.Rank || graceUntil is not { } until || until <= stripeNow
+            || (now.CurrentPeriodStart is { } start && start >= until)))
         {
             grace = null;
             graceUntil = null;
@@ -145,7 +152,7 @@ public sealed class SubscriptionSync(
     }
 
     /// <summary>The usage periods follow the subscription: its tier in effect and period, free once it ended.</summary>
-    private async Task FollowUsageAsync(string userId, (string Id, DateTimeOffset Time)? clock, CancellationToken cancellationToken)
+    private async Task FollowUsageAsync(string userId, (string Id, DateTimeOffset Time)? clock, DateTimeOffset stripeNow, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -159,7 +166,7 @@ public sealed class SubscriptionSync(
             await usage.EndPlanAsync(userId, s.EndedAt ?? time.GetUtcNow(), cancellationToken, lastPeriodUnpaid: unpaid).ConfigureAwait(false);
             return;
         }
-        var entitlement = EntitlementRules.Evaluate(stored.ToSnapshot(), time.GetUtcNow());
+        var entitlement = EntitlementRules.Evaluate(stored.ToSnapshot(), stripeNow);
         var trial = s.Status == SubscriptionStatus.Trialing;
         await usage.ApplyPlanAsync(new UsagePlan(userId, entitlement.TierInEffect.Tier, s.CurrentPeriodStart.Value, s.CurrentPeriodEnd.Value,
             Yearly: s.Interval == BillingInterval.Yearly, IsTrial: trial, Unpaid: IsUnpaid(s.Status), TestClockId: clock?.Id, ClockTime: clock?.Time), cancellationToken).ConfigureAwait(false);

@@ -132,7 +132,8 @@ public sealed class ReconciliationService(
 
     /// <summary>
     /// Switches the price of each subscription whose pending plan's period ends within <paramref name="leadTime"/>,
-    /// without proration (the current period is paid at the old price; the renewal bills the new one). The time is
+    /// without proration (the current period is paid at the old price; the renewal bills the new one), or, when the
+    /// interval changes (which restarts the period now), with the rest of the current period credited. The time is
     /// Stripe's for the subscription: its test clock's in test mode. The sync that follows clears the pending plan
     /// and keeps the old tier until the period ends.
     /// </summary>
@@ -172,9 +173,13 @@ public sealed class ReconciliationService(
                 }
                 // One key per pending plan and period: two workers, or a retried pass, switch the price once.
                 var key = $"pending:{subscription.Id}:{target.Tier}:{target.Interval}:{periodEnd.ToUnixTimeSeconds()}";
-                var updated = await planChanges.SwitchPriceAsync(subscription, item, target, "none", key, cancellationToken).ConfigureAwait(false);
+                // Another interval restarts Stripe's billing period now: the few hours left of the current one are
+                // credited (prorated), or they would be paid twice, by the old plan and by the new one (rule 3).
+                var sameInterval = string.Equals(item.Price?.Recurring?.Interval, target.Interval == "yearly" ? "year" : "month", StringComparison.Ordinal);
+                var updated = await planChanges.SwitchPriceAsync(subscription, item, target, sameInterval ? "none" : "always_invoice", key, cancellationToken).ConfigureAwait(false);
                 await sync.SyncAsync(updated, Time.GetUtcNow(), ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
-                if (await store.GetAsync(pending.UserId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscription.Id)
+                if (updated.PendingUpdate is null
+                    && await store.GetAsync(pending.UserId, cancellationToken).ConfigureAwait(false) is { PendingTier: not null } after && after.Stripe.SubscriptionId == subscription.Id)
                 {
                     await store.SetPlanDecisionsAsync(pending.UserId, subscription.Id, PlanDecisionParts.Pending, null, null, null, null, ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
                 }

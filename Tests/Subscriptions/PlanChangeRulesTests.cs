@@ -21,7 +21,7 @@ public sealed class PlanChangeRulesTests
     [InlineData("plus", "monthly", "basic", "yearly", "AtPeriodEnd", false, PlanChangeKind.Downgrade, PlanChangeTiming.AtPeriodEnd)]
     [InlineData("max", "yearly", "basic", "monthly", "Grace", false, PlanChangeKind.Downgrade, PlanChangeTiming.AtPeriodEnd)]
     [InlineData("max", "yearly", "basic", "monthly", "Grace", true, PlanChangeKind.Downgrade, PlanChangeTiming.AtPeriodEnd)]
-    [InlineData("max", "monthly", "basic", "yearly", "Grace", false, PlanChangeKind.Downgrade, PlanChangeTiming.NowWithGrace)]
+    [InlineData("max", "monthly", "basic", "yearly", "Grace", false, PlanChangeKind.Downgrade, PlanChangeTiming.AtPeriodEnd)]
     [InlineData("plus", "monthly", "plus", "yearly", "Grace", false, PlanChangeKind.IntervalSwitch, PlanChangeTiming.NowWithProration)]
     [InlineData("plus", "yearly", "plus", "monthly", "Grace", false, PlanChangeKind.IntervalSwitch, PlanChangeTiming.AtPeriodEnd)]
     [InlineData("plus", "yearly", "plus", "yearly", "Grace", false, PlanChangeKind.NoOp, PlanChangeTiming.None)]
