@@ -96,7 +96,7 @@ public sealed class PlanChangeService(
                 var behavior = d.Change.Timing == PlanChangeTiming.NowWithProration ? "always_invoice" : "none";
                 var now = await PreviewInvoiceAsync(d, d.Target.PriceId, behavior, at, cancellationToken).ConfigureAwait(false);
                 var amountDue = IsUpcoming(now) ? 0 : now.AmountDue;
-                if (d.PaidTier is { } covering && covering.Rank >= d.Target.Rank)
+                if (d.PaidTier is { } covering && covering.Rank >= d.Target.Rank && d.ToInterval == d.FromInterval)
                 {
                     // Up to a tier no higher than the one still held through grace: that time is paid (rule 3).
                     amountDue = 0;
@@ -172,10 +172,11 @@ public sealed class PlanChangeService(
                 var subscription = d.Subscription;
                 if (d.PaidTier is { } paid)
                 {
-                    // Rule 3: the time up to the paid tier is paid already. Up to it (or to a tier below it) without
-                    // proration (no invoice); above it, back to it first, so the proration runs from the paid tier's
-                    // price: only the difference is charged.
-                    if (paid.Rank >= d.Target.Rank)
+                    // Rule 3: the time up to the paid tier is paid already. Up to it (or to a tier below it) on the
+                    // same interval without proration (no invoice); above it, or onto another interval (which restarts
+                    // the period and credits the unused time), back to it first, so the proration runs from the paid
+                    // tier's price: only the difference is charged.
+                    if (paid.Rank >= d.Target.Rank && d.ToInterval == d.FromInterval)
                     {
                         behavior = "none";
                     }
@@ -297,14 +298,25 @@ public sealed class PlanChangeService(
         var toInterval = SubscriptionStore.ParseInterval(interval)!.Value;
         var change = PlanChangeRules.Classify(stored.Stripe.Tier, fromInterval, new PlanRef(target.Tier, target.Rank), toInterval,
             options.CurrentValue.Policy, trialing: subscription.Status == SubscriptionStatus.Trialing);
-        // A tier still held through grace after a downgrade was paid for until the period ends (rule 3).
+        // A tier still held through grace after a downgrade was paid for until the period ends (rule 3): a change that
+        // prorates now runs from that tier's price, not from the lower one billed since the downgrade, because Stripe
+        // credits the unused time at the billed price. Onto another interval below the held tier it is a downgrade
+        // from what is held, so it waits for the period end like any lower tier on another interval.
+        var stripeNow = await StripeNowAsync(subscription, cancellationToken).ConfigureAwait(false);
         SellableInterval? paidTier = null;
-        if (change.Kind == PlanChangeKind.Upgrade && toInterval == fromInterval
-            && EntitlementRules.Evaluate(stored.ToSnapshot(), time.GetUtcNow()) is { TierInEffect: var held } && held.IsHigherThan(stored.Stripe.Tier))
+        if (change.Kind is PlanChangeKind.Upgrade or PlanChangeKind.IntervalSwitch && change.Timing == PlanChangeTiming.NowWithProration
+            && EntitlementRules.Evaluate(stored.ToSnapshot(), stripeNow) is { TierInEffect: var held } && held.IsHigherThan(stored.Stripe.Tier))
         {
-            paidTier = await plans.FindSellableAsync(held.Tier, SubscriptionStore.IntervalName(fromInterval)!, cancellationToken).ConfigureAwait(false);
+            if (toInterval != fromInterval && held.IsHigherThan(new PlanRef(target.Tier, target.Rank)))
+            {
+                change = new PlanChange(PlanChangeKind.Downgrade, PlanChangeTiming.AtPeriodEnd);
+            }
+            else
+            {
+                paidTier = await plans.FindSellableAsync(held.Tier, SubscriptionStore.IntervalName(fromInterval)!, cancellationToken).ConfigureAwait(false);
+            }
         }
-        return new Decision(stored, subscription, item, target, fromInterval, toInterval, change, paidTier, await StripeNowAsync(subscription, cancellationToken).ConfigureAwait(false));
+        return new Decision(stored, subscription, item, target, fromInterval, toInterval, change, paidTier, stripeNow);
     }
 
     /// <summary>Stripe's "now" for a subscription, to the second: its test clock's time in test mode, else the wall clock.</summary>

@@ -100,7 +100,7 @@ public sealed class UsageAccount
             renewals.AddRange(RenewAll(catalog));
             if (!fromFree)
             {
-                renewals.AddRange(RenewSkipped(target.Start, catalog));
+                renewals.AddRange(RenewSkipped(target.Start, catalog, plan.Unpaid));
             }
         }
         else if (Tier == plan.Tier && PeriodEnd == target.End && PeriodIsTrial == plan.IsTrial && Anchor == AnchorOf(plan) && PaidThrough == plan.BillingPeriodEnd
@@ -156,10 +156,12 @@ public sealed class UsageAccount
     /// <summary>
     /// The worker learns of a billing period that starts after the period in force ended (a clock advanced past a
     /// whole period, a worker that fell behind): each month in between is started and renewed once, at the tier in
-    /// force, as paid: a subscription still live has had those invoices paid or is in dunning for the latest only
-    /// (docs/billing-rules.md, "Every period is renewed once"). Call after the period in force was renewed.
+    /// force, as paid when the subscription is paid now (a live subscription in good standing has had those invoices
+    /// paid), as unpaid when it is in dunning now: which of the skipped invoices failed is not known here, and rule 4
+    /// never rolls over what may not have been paid (docs/billing-rules.md, "Every period is renewed once").
+    /// Call after the period in force was renewed.
     /// </summary>
-    private List<MeterRenewal> RenewSkipped(DateTimeOffset nextStart, MeterCatalog catalog)
+    private List<MeterRenewal> RenewSkipped(DateTimeOffset nextStart, MeterCatalog catalog, bool unpaidNow)
     {
         var renewals = new List<MeterRenewal>();
         var anchor = PeriodEnd;
@@ -168,7 +170,7 @@ public sealed class UsageAccount
             var start = UsagePeriods.Boundary(anchor, months);
             var end = UsagePeriods.Boundary(anchor, months + 1);
             StartPeriod(Tier, start, end < nextStart ? end : nextStart, isTrial: false);
-            PeriodUnpaid = false;
+            PeriodUnpaid = unpaidNow;
             renewals.AddRange(RenewAll(catalog));
         }
         return renewals;

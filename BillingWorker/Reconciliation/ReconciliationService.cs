@@ -176,6 +176,17 @@ public sealed class ReconciliationService(
                 // Another interval restarts Stripe's billing period now: the few hours left of the current one are
                 // credited (prorated), or they would be paid twice, by the old plan and by the new one (rule 3).
                 var sameInterval = string.Equals(item.Price?.Recurring?.Interval, target.Interval == "yearly" ? "year" : "month", StringComparison.Ordinal);
+                if (!sameInterval && await store.GetAsync(pending.UserId, cancellationToken).ConfigureAwait(false) is { } stored
+                    && stored.Stripe.SubscriptionId == subscription.Id
+                    && EntitlementRules.Evaluate(stored.ToSnapshot(), now) is { TierInEffect: var held } && held.IsHigherThan(stored.Stripe.Tier)
+                    && SubscriptionStore.IntervalName(stored.Stripe.Interval) is { } billedInterval
+                    && await plans.FindSellableAsync(held.Tier, billedInterval, cancellationToken).ConfigureAwait(false) is { } paid)
+                {
+                    // A tier held through grace is what was paid for these hours: back to its price first (no
+                    // proration), so the credit is at what was paid, not at the lower price billed since the downgrade.
+                    subscription = await planChanges.SwitchPriceAsync(subscription, item, paid, "none", key + ":paid", cancellationToken).ConfigureAwait(false);
+                    item = subscription.Items.Data[0];
+                }
                 var updated = await planChanges.SwitchPriceAsync(subscription, item, target, sameInterval ? "none" : "always_invoice", key, cancellationToken).ConfigureAwait(false);
                 await sync.SyncAsync(updated, Time.GetUtcNow(), ChangeReason.Reconciliation, cancellationToken).ConfigureAwait(false);
                 if (updated.PendingUpdate is null

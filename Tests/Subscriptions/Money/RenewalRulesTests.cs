@@ -33,6 +33,25 @@ public sealed class RenewalRulesTests(PostgresServerFixture postgres)
     }
 
     [Fact]
+    public async Task A_clock_advanced_past_an_unpaid_first_month_rolls_none_of_it_over()
+    {
+        // Found by the property test (YAPIT_MONEY_SEED=1570094524): the trial's first invoice needs authentication,
+        // the clock jumps past the whole month, and the month in between was renewed as if it had been paid.
+        await using var stack = await BillingStackHarness.StartAsync(postgres);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "basic", "monthly", trialDays: 3, ct: Ct);
+        await stack.OperatorAsync($"/_emulator/customers/{subscription.CustomerId}/cards?outcome=authentication_required");
+
+        await stack.AdvanceAsync(clock, Start.AddDays(40), Ct);
+        var shown = await stack.SubscriptionAsync(user, Ct);
+        var usage = await stack.MeterAsync(user, ct: Ct);
+
+        Assert.Equal("past_due", shown.Text("status"));
+        // Neither the trial nor the month whose invoice was never paid rolls anything over.
+        Assert.Equal(("basic", 0L), (usage.Tier, usage.Rollover));
+    }
+
+    [Fact]
     public async Task A_period_that_went_past_due_and_ended_canceled_rolls_nothing_over()
     {
         await using var stack = await BillingStackHarness.StartAsync(postgres);
