@@ -3,6 +3,10 @@ namespace Yapit.Billing.Usage;
 /// <summary>One ended period's renewal of one meter.</summary>
 public sealed record MeterRenewal(DateTimeOffset PeriodStart, string Meter, string Tier, bool WasTrial, RenewalResult Result);
 
+/// <summary>A paid period as it stood when the ledger left it for the free tier (rule 1's undo).</summary>
+public sealed record UsageSnapshot(string Tier, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, bool PeriodIsTrial, bool PeriodUnpaid,
+    DateTimeOffset? Anchor, DateTimeOffset? PaidThrough, IReadOnlyDictionary<string, MeterBalance> Balances);
+
 /// <summary>
 /// A user's usage account in memory: the period in force and the balances per meter. Holds the period rules
 /// (monthly periods, renewal once per period, plan changes) so the ledger's SQL only loads and saves it, and the
@@ -138,6 +142,51 @@ public sealed class UsageAccount
         PaidThrough = null;
         renewals.AddRange(AdvanceTo(now, catalog));
         return renewals;
+    }
+
+    /// <summary>The account holds a subscription's period (not the free tier's months).</summary>
+    public bool HoldsPaidPeriod => !(Tier == "free" && PaidThrough is null);
+
+    public UsageSnapshot Capture() => new(Tier, PeriodStart, PeriodEnd, PeriodIsTrial, PeriodUnpaid, Anchor, PaidThrough,
+        new Dictionary<string, MeterBalance>(_balances, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Whether <paramref name="plan"/> brings back the period <paramref name="interlude"/> was taken from: the account
+    /// is on the free tier since, and the plan's usage period at <paramref name="now"/> is that same period. Only the
+    /// subscription that held it can have that period, and a subscription that really ended never comes back, so the
+    /// free interlude was a wrong write and is undone (docs/billing-rules.md, rule 1).
+    /// </summary>
+    public bool Restores(UsagePlan plan, DateTimeOffset now, UsageSnapshot interlude) =>
+        !HoldsPaidPeriod && plan.Tier != "free" && TargetPeriod(plan, now).Start == interlude.PeriodStart;
+
+    /// <summary>Goes back to <paramref name="snapshot"/>: its period and balances, as if the interlude had not been.</summary>
+    public void Restore(UsageSnapshot snapshot)
+    {
+        _balances.Clear();
+        foreach (var (meter, balance) in snapshot.Balances)
+        {
+            _balances[meter] = balance;
+        }
+        StartPeriod(snapshot.Tier, snapshot.PeriodStart, snapshot.PeriodEnd, snapshot.PeriodIsTrial, resetUsage: false);
+        PeriodUnpaid = snapshot.PeriodUnpaid;
+        Anchor = snapshot.Anchor;
+        PaidThrough = snapshot.PaidThrough;
+    }
+
+    /// <summary>Charges a record again at the tier in force (an interlude's record, after <see cref="Restore"/>); its new breakdown.</summary>
+    public Breakdown Recharge(MeterDefinition meter, long amount, MeterCatalog catalog)
+    {
+        var (balance, breakdown) = MeterRules.Consume(meter.Kind, catalog.Limit(Tier, meter.Name), Balance(meter.Name), amount);
+        _balances[meter.Name] = balance;
+        return breakdown;
+    }
+
+    /// <summary>Adds a credit pack again (an interlude's, after <see cref="Restore"/>); the debt it repaid this time.</summary>
+    public long Regrant(string meter, long quantity)
+    {
+        var pack = MeterRules.AddPack(Balance(meter), quantity);
+        _balances[meter] = pack.Balance;
+        return pack.DebtRepaid;
     }
 
     private static DateTimeOffset? AnchorOf(UsagePlan plan) => plan.Yearly && !plan.IsTrial ? plan.BillingPeriodStart : null;

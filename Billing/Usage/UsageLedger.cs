@@ -372,13 +372,56 @@ public sealed class UsageLedger
         var catalog = await _catalogs.GetAsync(cancellationToken).ConfigureAwait(false);
         using var activity = StartActivity("usage apply plan", plan.UserId, null);
         activity?.SetTag("yapit.tier", plan.Tier);
-        return await InLockedAccountAsync(plan.UserId, null, (session, _) =>
+        return await InLockedAccountAsync(plan.UserId, null, async (session, _) =>
         {
             session.Account.TestClockId = plan.TestClockId;
-            var renewals = session.Account.Apply(plan, plan.ClockTime ?? session.Account.ClockTime ?? _time.GetUtcNow(), catalog);
+            var now = plan.ClockTime ?? session.Account.ClockTime ?? _time.GetUtcNow();
+            if (plan.Tier != "free" && await session.ReadInterludeAsync(cancellationToken).ConfigureAwait(false) is { } interlude)
+            {
+                if (session.Account.Restores(plan, now, interlude.Snapshot))
+                {
+                    await UndoInterludeAsync(session, interlude.Snapshot, interlude.StartedAt, catalog, activity, cancellationToken).ConfigureAwait(false);
+                }
+                // A paid plan holds the account again: the interlude is undone, or was a real end and is over.
+                session.Add("DELETE FROM billing.usage_interludes WHERE user_id = $1", plan.UserId);
+            }
+            var renewals = session.Account.Apply(plan, now, catalog);
             session.Renewals.AddRange(renewals);
-            return Task.FromResult(renewals);
+            return renewals;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rule 1's undo (docs/billing-rules.md): the paid period comes back as it was when the ledger left it, the
+    /// renewals the wrong end made are removed (the period is renewed once, when it really ends), and every record and
+    /// credit pack since is applied again at the period's tier, their stored breakdowns corrected.
+    /// </summary>
+    private static async Task UndoInterludeAsync(UsageLedgerSession session, UsageSnapshot snapshot, DateTimeOffset startedAt, MeterCatalog catalog, Activity? activity, CancellationToken cancellationToken)
+    {
+        var account = session.Account;
+        var entries = await session.ReadEntriesSinceAsync(startedAt, cancellationToken).ConfigureAwait(false);
+        account.Restore(snapshot);
+        // Now, before the save inserts this change's own renewals.
+        await session.ExecuteAsync("DELETE FROM billing.usage_renewals WHERE user_id = $1 AND period_start >= $2", cancellationToken, account.UserId, snapshot.PeriodStart).ConfigureAwait(false);
+        foreach (var entry in entries)
+        {
+            if (!catalog.HasMeter(entry.Meter))
+            {
+                continue;
+            }
+            if (entry.IsPack)
+            {
+                session.Add("UPDATE billing.credit_grants SET debt_repaid = $2 WHERE grant_key = $1", entry.Key, account.Regrant(entry.Meter, entry.Amount));
+                continue;
+            }
+            var breakdown = account.Recharge(catalog.Meter(entry.Meter), entry.Amount, catalog);
+            session.Add("""
+                UPDATE billing.usage_records SET period_start = $2, from_allowance = $3, from_rollover = $4, from_purchased = $5, to_debt = $6
+                WHERE idempotency_key = $1
+                """, entry.Key, account.PeriodStart, breakdown.FromAllowance, breakdown.FromRollover, breakdown.FromPurchased, breakdown.ToDebt);
+        }
+        activity?.SetTag("yapit.usage.interlude_undone", entries.Count);
+        UsageTelemetry.InterludesUndone.Add(1);
     }
 
     /// <summary>
@@ -404,6 +447,11 @@ public sealed class UsageLedger
         using var activity = StartActivity("usage end plan", userId, null);
         return await InLockedAccountAsync(userId, null, (session, _) =>
         {
+            if (session.Account.HoldsPaidPeriod)
+            {
+                // Kept in case the end was a wrong write and the period's subscription comes back (rule 1).
+                session.SaveInterlude(session.Account.Capture(), _time.GetUtcNow());
+            }
             var renewals = session.Account.End(endedAt, session.Account.ClockTime ?? _time.GetUtcNow(), catalog, lastPeriodUnpaid);
             session.Renewals.AddRange(renewals);
             return Task.FromResult(renewals);

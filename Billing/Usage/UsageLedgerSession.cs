@@ -9,6 +9,9 @@ namespace Yapit.Billing.Usage;
 /// </summary>
 internal sealed class UsageLedgerSession
 {
+    /// <summary>A usage record (or, with <see cref="IsPack"/>, a credit pack) applied during a free interlude.</summary>
+    public sealed record InterludeEntry(string Key, string Meter, long Amount, bool IsPack);
+
     public const string SelectRecordSql = """
         SELECT idempotency_key, user_id, meter, amount, reference, period_start, from_allowance, from_rollover, from_purchased, to_debt, recorded_at
         FROM billing.usage_records WHERE idempotency_key = $1
@@ -206,6 +209,56 @@ internal sealed class UsageLedgerSession
         {
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Runs a write now, inside the transaction (for what must happen before the save's own writes).</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] values)
+    {
+        Add(sql, values);
+        var command = _writes[^1];
+        _writes.RemoveAt(_writes.Count - 1);
+        await using var batch = new NpgsqlBatch(_connection, _transaction) { BatchCommands = { command } };
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The paid period the account left for the free tier, kept for rule 1's undo, and when it was left.</summary>
+    public async Task<(UsageSnapshot Snapshot, DateTimeOffset StartedAt)?> ReadInterludeAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT snapshot::text, started_at FROM billing.usage_interludes WHERE user_id = $1", _connection, _transaction);
+        command.Parameters.Add(Text(Account.UserId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var snapshot = System.Text.Json.JsonSerializer.Deserialize<UsageSnapshot>(reader.GetString(0))
+            ?? throw new InvalidOperationException($"The usage interlude of {Account.UserId} is empty.");
+        return (snapshot, reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
+    public void SaveInterlude(UsageSnapshot snapshot, DateTimeOffset startedAt) => Add("""
+        INSERT INTO billing.usage_interludes (user_id, started_at, snapshot) VALUES ($1, $2, $3::jsonb)
+        ON CONFLICT (user_id) DO UPDATE SET started_at = excluded.started_at, snapshot = excluded.snapshot
+        """, Account.UserId, startedAt, System.Text.Json.JsonSerializer.Serialize(snapshot));
+
+    /// <summary>An interlude's usage records and credit packs, in the order they were applied.</summary>
+    public async Task<IReadOnlyList<InterludeEntry>> ReadEntriesSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT idempotency_key, meter, amount, recorded_at, false FROM billing.usage_records WHERE user_id = $1 AND recorded_at >= $2
+            UNION ALL
+            SELECT grant_key, meter, quantity, granted_at, true FROM billing.credit_grants WHERE user_id = $1 AND granted_at >= $2
+            ORDER BY 4, 1
+            """, _connection, _transaction);
+        command.Parameters.Add(Text(Account.UserId));
+        command.Parameters.Add(Time(since));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<InterludeEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new InterludeEntry(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetBoolean(4)));
+        }
+        return entries;
     }
 
     private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value };

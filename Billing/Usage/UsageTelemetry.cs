@@ -21,6 +21,7 @@ public static class UsageTelemetry
     public static readonly Counter<long> RolledOver = Meter.CreateCounter<long>("yapit.usage.rolled_over", "{unit}", "Unused allowance added to rollover at period ends.");
     public static readonly Histogram<int> RecordBatchSize = Meter.CreateHistogram<int>("yapit.usage.record_batch_size", "{record}", "Records written by one statement and one commit (records that arrived together).",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+    public static readonly Counter<long> InterludesUndone = Meter.CreateCounter<long>("yapit.usage.interludes_undone", "{interlude}", "Free interludes undone because the paid period's subscription came back (rule 1).");
     public static readonly Counter<long> CreditsGranted = Meter.CreateCounter<long>("yapit.usage.credits_granted", "{unit}", "Credits granted by credit packs.");
 
     internal static void RecordApplied(string meter, Breakdown breakdown, bool replayed)
