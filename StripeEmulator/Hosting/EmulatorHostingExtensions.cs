@@ -8,6 +8,7 @@ using Yapit.StripeEmulator.Catalog.PromotionCodes;
 using Yapit.StripeEmulator.Events;
 using Yapit.StripeEmulator.Operator;
 using Yapit.StripeEmulator.Resources;
+using Yapit.StripeEmulator.SetupIntents;
 using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Webhooks;
 using Yapit.StripeEmulator.Wire;
@@ -91,6 +92,7 @@ public static class EmulatorHostingExtensions
         app.MapFallback("/v1/{**path}", () => Results.NotFound());
         app.MapPortalPages();
         app.MapHostedPages();
+        app.MapSetupIntentPages();
         return app;
     }
 }

@@ -14,7 +14,8 @@ namespace Yapit.StripeEmulator.SetupIntents;
 /// that works is attached to the intent's customer (<c>payment_method.attached</c>) and the intent
 /// <c>succeeded</c> (<c>setup_intent.succeeded</c>); a declined one leaves it <c>requires_payment_method</c> with
 /// <c>last_setup_error</c> (<c>setup_intent.setup_failed</c>, answered 402); a card that needs 3D Secure leaves it
-/// <c>requires_action</c> (<c>setup_intent.requires_action</c>).
+/// <c>requires_action</c> (<c>setup_intent.requires_action</c>) until the customer finishes the 3D Secure step on
+/// <see cref="SetupIntentPages"/>.
 /// </summary>
 internal static class SetupIntentResource
 {
@@ -230,7 +231,11 @@ internal static class SetupIntentResource
                 break;
             case not CardBehavior.Declines when card.SetupRequiresAuthentication:
                 intent["status"] = "requires_action";
-                intent["next_action"] = new JsonObject { ["type"] = "use_stripe_sdk", ["use_stripe_sdk"] = new JsonObject { ["type"] = "three_d_secure_redirect" } };
+                // With a return_url Stripe answers a redirect to its 3D Secure page; the emulator's is SetupIntentPages'.
+                var step = SetupIntentPages.AuthenticationUrl(c.BaseUrl, intent["id"]!.GetValue<string>(), c.Params.String("return_url"));
+                intent["next_action"] = c.Params.String("return_url") is { } returnUrl
+                    ? new JsonObject { ["type"] = "redirect_to_url", ["redirect_to_url"] = new JsonObject { ["return_url"] = returnUrl, ["url"] = step } }
+                    : new JsonObject { ["type"] = "use_stripe_sdk", ["use_stripe_sdk"] = new JsonObject { ["type"] = "three_d_secure_redirect", ["stripe_js"] = step } };
                 eventType = "setup_intent.requires_action";
                 break;
             default:
@@ -243,6 +248,56 @@ internal static class SetupIntentResource
                 }
                 eventType = "setup_intent.succeeded";
                 break;
+        }
+        tx.Update(intent);
+        tx.Emit(eventType, intent, JsonObjects.PreviousAttributes(before, intent));
+        return intent;
+    }
+
+    /// <summary>
+    /// The customer finished the 3D Secure step: authenticated, the card is saved as confirming a working card saves
+    /// it; refused, the intent goes back to <c>requires_payment_method</c> with Stripe's
+    /// <c>setup_intent_authentication_failure</c> error (https://docs.stripe.com/error-codes#setup-intent-authentication-failure).
+    /// </summary>
+    internal static JsonObject FinishAuthentication(StoreTransaction tx, string id, bool succeed)
+    {
+        var before = tx.Get(Type, id);
+        if (before["customer"]?.GetValue<string>() is { } owner)
+        {
+            tx.UseClockOf(tx.Find(CustomerResource.Type, owner));
+        }
+        if (before["status"]!.GetValue<string>() != "requires_action")
+        {
+            throw new StripeErrorException(400, StripeErrors.InvalidRequest, "setup_intent_unexpected_state",
+                $"This SetupIntent has a status of {before["status"]}; only one that requires action can be authenticated.");
+        }
+        var intent = (JsonObject)before.DeepClone();
+        intent["next_action"] = null;
+        var paymentMethodId = intent["payment_method"]!.GetValue<string>();
+        string eventType;
+        if (succeed)
+        {
+            intent["status"] = "succeeded";
+            intent["last_setup_error"] = null;
+            if (intent["customer"]?.GetValue<string>() is { } customerId)
+            {
+                PaymentMethodResource.Attach(tx, paymentMethodId, customerId, "payment_method");
+            }
+            eventType = "setup_intent.succeeded";
+        }
+        else
+        {
+            intent["status"] = "requires_payment_method";
+            intent["last_setup_error"] = new JsonObject
+            {
+                ["code"] = "setup_intent_authentication_failure",
+                ["doc_url"] = "https://stripe.com/docs/error-codes/setup-intent-authentication-failure",
+                ["message"] = "The provided payment method has failed authentication. Provide a new payment method to attempt to fulfill this SetupIntent again.",
+                ["payment_method"] = tx.Get(PaymentMethodResource.Type, paymentMethodId),
+                ["type"] = "invalid_request_error",
+            };
+            intent["payment_method"] = null;
+            eventType = "setup_intent.setup_failed";
         }
         tx.Update(intent);
         tx.Emit(eventType, intent, JsonObjects.PreviousAttributes(before, intent));

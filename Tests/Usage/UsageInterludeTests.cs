@@ -3,6 +3,7 @@ using Yapit.Billing.Usage;
 namespace Yapit.Tests.Usage;
 
 /// <summary>Rule 1's undo as pure rules (docs/billing-rules.md): which plan brings back a paid period the ledger left.</summary>
+[Trait("Category", "Unit")]
 public sealed class UsageInterludeTests
 {
     private static readonly DateTimeOffset T0 = new(2027, 3, 10, 12, 0, 0, TimeSpan.Zero);

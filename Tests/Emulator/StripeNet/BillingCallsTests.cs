@@ -327,4 +327,46 @@ public sealed class BillingCallsTests(StripeEmulatorFixture emulator) : IClassFi
         AssertError(error, HttpStatusCode.NotFound, "invalid_request_error", "resource_missing", null);
         Assert.Contains(customer.Id, error.StripeError.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_setup_intent_that_needs_3D_Secure_saves_the_card_once_its_hosted_step_is_completed_and_fails_when_refused()
+    {
+        var stripe = emulator.StripeNet();
+        var customer = await stripe.V1.Customers.CreateAsync(new CustomerCreateOptions { Email = "secure@example.com" }, cancellationToken: _ct);
+        using var browser = emulator.Browser();
+
+        var pending = await stripe.V1.SetupIntents.CreateAsync(new SetupIntentCreateOptions
+        {
+            Customer = customer.Id, PaymentMethod = "pm_card_authenticationRequired", Confirm = true, ReturnUrl = "https://app.example/cards?from=setup",
+        }, cancellationToken: _ct);
+        var step = new Uri(pending.NextAction.RedirectToUrl.Url);
+        var page = await browser.GetStringAsync(step.PathAndQuery, _ct);
+        var completed = await StripeNetHarness.PostFormAsync(browser, step.AbsolutePath, ("action", "complete"), ("return_to", "https://app.example/cards?from=setup"));
+        var saved = await stripe.V1.SetupIntents.GetAsync(pending.Id, cancellationToken: _ct);
+        var again = await StripeNetHarness.PostFormAsync(browser, step.AbsolutePath, ("action", "complete"));
+
+        var refused = await stripe.V1.SetupIntents.CreateAsync(new SetupIntentCreateOptions
+        {
+            Customer = customer.Id, PaymentMethod = "pm_card_authenticationRequired", Confirm = true,
+        }, cancellationToken: _ct);
+        var sdkStep = new Uri(refused.NextAction.UseStripeSdk["stripe_js"]?.ToString() ?? throw new InvalidOperationException("no stripe_js step"));
+        await StripeNetHarness.PostFormAsync(browser, sdkStep.AbsolutePath, ("action", "fail"));
+        var failed = await stripe.V1.SetupIntents.GetAsync(refused.Id, cancellationToken: _ct);
+        var cards = await stripe.V1.PaymentMethods.ListAsync(new PaymentMethodListOptions { Customer = customer.Id }, cancellationToken: _ct);
+
+        Assert.Equal(("requires_action", "redirect_to_url"), (pending.Status, pending.NextAction.Type));
+        Assert.Contains("Authenticate this card", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, completed.Status);
+        Assert.StartsWith($"https://app.example/cards?from=setup&setup_intent={pending.Id}&setup_intent_client_secret=", completed.Location, StringComparison.Ordinal);
+        Assert.EndsWith("&redirect_status=succeeded", completed.Location, StringComparison.Ordinal);
+        Assert.Equal(("succeeded", (string?)null), (saved.Status, saved.NextAction?.Type));
+        Assert.Equal(HttpStatusCode.BadRequest, again.Status);
+        Assert.Equal(("requires_payment_method", "setup_intent_authentication_failure", (string?)null), (failed.Status, failed.LastSetupError.Code, failed.PaymentMethodId));
+        Assert.Equal(saved.PaymentMethodId, Assert.Single(cards).Id);
+        var types = (await StripeNetHarness.EventsAsync(stripe, _ct)).Select(e => e.Type).Where(t => t.StartsWith("setup_intent", StringComparison.Ordinal) || t == "payment_method.attached").ToList();
+        Assert.Equal(
+            ["setup_intent.created", "setup_intent.requires_action", "payment_method.attached", "setup_intent.succeeded",
+             "setup_intent.created", "setup_intent.requires_action", "setup_intent.setup_failed"],
+            types);
+    }
 }
