@@ -374,7 +374,7 @@ internal static class CheckoutSessionResource
         var card = TestCards.Of(paymentMethod);
         if (customer is null && card.Behavior == CardBehavior.Declines)
         {
-            throw StripeErrors.CardDeclined(card.DeclineCode!, "card");
+            throw card.Decline("card");
         }
         session["customer_details"] = new JsonObject
         {
@@ -426,12 +426,17 @@ internal static class CheckoutSessionResource
                 session["currency"]!.GetValue<string>(), (session[PaymentIntentDataField] as JsonObject)?["description"]?.GetValue<string>() ?? $"Checkout {id}");
             if (outcome == PaymentOutcome.Declined)
             {
-                throw StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline", "card");
+                throw card.Decline("card");
             }
             if (outcome == PaymentOutcome.RequiresAction)
             {
-                // One-time payments authenticate in the page itself; the emulator counts the confirmation as done.
-                PaymentIntents.Settle(intent, PaymentOutcome.Succeeded, null, paymentMethod["id"]!.GetValue<string>());
+                // One-time payments authenticate in the page itself; the emulator counts the confirmation as done,
+                // after which a card that declines once authenticated still declines.
+                if (card.Behavior == CardBehavior.DeclinesAfterAuthentication)
+                {
+                    throw card.Decline("card");
+                }
+                PaymentIntents.Settle(intent, PaymentOutcome.Succeeded, card, paymentMethod["id"]!.GetValue<string>());
                 tx.Update(intent);
             }
             foreach (var (coupon, promo) in ((JsonArray)session["discounts"]!).Select(d => d!["promotion_code"]?.GetValue<string>() is { } p

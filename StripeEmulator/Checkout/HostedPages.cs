@@ -179,10 +179,20 @@ public static class HostedPages
             throw StripeErrors.Invalid("This invoice has no payment waiting for authentication.");
         }
         var paymentMethod = intent["payment_method"]!.GetValue<string>();
-        var outcome = succeed ? PaymentOutcome.Succeeded : PaymentOutcome.Declined;
-        PaymentIntents.Settle(intent, outcome, succeed ? null : "authentication_required", paymentMethod);
+        var storedMethod = tx.Get(PaymentMethodResource.Type, paymentMethod);
+        var card = TestCards.Of(storedMethod);
+        // Authenticated is not paid for every card: some are declined by the issuer after 3D Secure (https://docs.stripe.com/testing#regulatory-cards).
+        var outcome = succeed && card.Behavior != CardBehavior.DeclinesAfterAuthentication ? PaymentOutcome.Succeeded : PaymentOutcome.Declined;
+        PaymentIntents.Settle(intent, outcome, card, paymentMethod);
+        if (succeed && card.Behavior == CardBehavior.AuthenticationUnlessSetUp)
+        {
+            // Authenticated once, the card is set up: later payments need no authentication.
+            storedMethod[PaymentMethodResource.SetUpField] = true;
+            tx.Update(storedMethod);
+        }
         if (!succeed)
         {
+            intent["last_payment_error"]!["decline_code"] = null;
             intent["last_payment_error"]!["code"] = "payment_intent_authentication_failure";
             intent["last_payment_error"]!["message"] = "The provided payment method has failed authentication.";
         }
@@ -190,11 +200,11 @@ public static class HostedPages
         var attempt = InvoiceEngine.Apply(tx, invoice, intent, outcome, retriesAfterFailure: false);
         tx.Update(invoice);
         InvoiceEngine.Announce(tx, invoice, attempt, intentIsNew: false);
-        if (succeed)
+        if (outcome == PaymentOutcome.Succeeded)
         {
             SubscriptionEngine.OnInvoicePaid(tx, invoice);
         }
-        CompleteAsyncCheckout(tx, invoice, succeed);
+        CompleteAsyncCheckout(tx, invoice, outcome == PaymentOutcome.Succeeded);
         return true;
     }
 

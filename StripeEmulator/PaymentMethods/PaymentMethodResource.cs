@@ -18,12 +18,15 @@ internal static class PaymentMethodResource
     /// <summary>Which test card the object is (kept for charging, never returned).</summary>
     public const string TokenField = "emulator_test_card";
 
+    /// <summary>Whether the card was authenticated once (set up for later payments), for cards that need 3D Secure only until then.</summary>
+    public const string SetUpField = "emulator_set_up";
+
     public static ResourceDefinition Definition { get; } = new()
     {
         Type = Type,
         Noun = "PaymentMethod",
         Expandable = new Dictionary<string, string> { ["customer"] = CustomerResource.Type },
-        Hidden = [TokenField],
+        Hidden = [TokenField, SetUpField],
         BuiltIn = id => TestCards.Find(id) is { } card ? New(card, id, 0, null) : null,
     };
 
@@ -143,7 +146,7 @@ internal static class PaymentMethodResource
         var card = TestCards.Of(pm);
         if (card.Behavior == CardBehavior.Declines)
         {
-            throw StripeErrors.CardDeclined(card.DeclineCode!, param);
+            throw card.Decline(param);
         }
         var before = (JsonObject)pm.DeepClone();
         pm["customer"] = customerId;

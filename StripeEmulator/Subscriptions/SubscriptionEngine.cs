@@ -154,7 +154,7 @@ internal static class SubscriptionEngine
             if (attempt.Outcome is PaymentOutcome.Declined && request.PaymentBehavior == "error_if_incomplete")
             {
                 var card = TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethod!));
-                throw StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline");
+                throw card.Decline();
             }
         }
         // default_incomplete leaves the first payment to the customer: an unconfirmed intent and the invoice's confirmation_secret.
@@ -472,7 +472,7 @@ internal static class SubscriptionEngine
             if (attempt.Outcome != PaymentOutcome.Succeeded && change.PaymentBehavior == "error_if_incomplete")
             {
                 throw attempt.Outcome == PaymentOutcome.Declined
-                    ? StripeErrors.CardDeclined(TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethod!)).DeclineCode ?? "generic_decline")
+                    ? TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethod!)).Decline()
                     : StripeErrors.Invalid("The payment for this update needs the customer's action or a payment method; with error_if_incomplete nothing was changed.");
             }
             after["latest_invoice"] = invoice["id"]!.GetValue<string>();
