@@ -288,13 +288,16 @@ public static class HostedPages
                 .Append("<button type=\"submit\" id=\"apply\">Apply</button></form>");
         }
         html.Append("<form method=\"post\" action=\"/checkout/").Append(E(id)).Append("/pay\" id=\"payment\">");
-        if (session["customer"] is null && session["customer_email"] is null)
+        // The person sees their e-mail (the session's customer_email, else the customer's), never an id; without one the page asks.
+        var knownEmail = session["customer_email"]?.GetValue<string>()
+            ?? (session["customer"]?.GetValue<string>() is { } customerId ? tx.Find(Customers.CustomerResource.Type, customerId)?["email"]?.GetValue<string>() : null);
+        if (knownEmail is null)
         {
             html.Append("<p><label for=\"email\">Email</label><br><input id=\"email\" name=\"email\" type=\"email\" required></p>");
         }
         else
         {
-            html.Append("<p>Email: <span id=\"email\">").Append(E(session["customer_email"]?.GetValue<string>() ?? session["customer"]?.GetValue<string>())).Append("</span></p>");
+            html.Append("<p>Email: <span id=\"email\">").Append(E(knownEmail)).Append("</span></p>");
         }
         html.Append("<p><label for=\"name\">Name on card</label><br><input id=\"name\" name=\"name\"></p>");
         CardChoice(html);

@@ -93,11 +93,27 @@ internal static class PaymentMethodResource
         },
         ["created"] = created,
         ["customer"] = customer,
+        ["customer_account"] = null,
         ["livemode"] = false,
         ["metadata"] = new JsonObject(),
         ["type"] = "card",
         [TokenField] = card.Token,
     };
+
+    /// <summary>How a page names a card: "Visa •••• 4242".</summary>
+    public static string Describe(JsonObject paymentMethod)
+    {
+        var brand = paymentMethod["card"]?["brand"]?.GetValue<string>() ?? "card";
+        var name = brand switch
+        {
+            "amex" => "American Express",
+            "diners" => "Diners Club",
+            "jcb" => "JCB",
+            "unionpay" => "UnionPay",
+            _ => brand.Length == 0 ? brand : char.ToUpperInvariant(brand[0]) + brand[1..],
+        };
+        return $"{name} •••• {paymentMethod["card"]?["last4"]?.GetValue<string>()}";
+    }
 
     /// <summary>A new payment method from a test token (<c>pm_card_visa</c> or <c>tok_visa</c>); not attached.</summary>
     public static JsonObject FromToken(StoreTransaction tx, string token, string param)
