@@ -288,12 +288,14 @@ public static class HostedPages
                 .Append("<button type=\"submit\" id=\"apply\">Apply</button></form>");
         }
         html.Append("<form method=\"post\" action=\"/checkout/").Append(E(id)).Append("/pay\" id=\"payment\">");
-        // The person sees their e-mail (the session's customer_email, else the customer's), never an id; without one the page asks.
+        // The person sees their e-mail (the session's customer_email, else the customer's), never an id; without one the page
+        // asks, as Stripe's does. For an existing customer the field may stay empty (tests that only click "Pay" still pay).
         var knownEmail = session["customer_email"]?.GetValue<string>()
             ?? (session["customer"]?.GetValue<string>() is { } customerId ? tx.Find(Customers.CustomerResource.Type, customerId)?["email"]?.GetValue<string>() : null);
         if (knownEmail is null)
         {
-            html.Append("<p><label for=\"email\">Email</label><br><input id=\"email\" name=\"email\" type=\"email\" required></p>");
+            html.Append("<p><label for=\"email\">Email</label><br><input id=\"email\" name=\"email\" type=\"email\"")
+                .Append(session["customer"] is null ? " required" : string.Empty).Append("></p>");
         }
         else
         {

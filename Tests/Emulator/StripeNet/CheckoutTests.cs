@@ -54,9 +54,14 @@ public sealed class CheckoutTests(StripeEmulatorFixture emulator) : IClassFixtur
         var portal = await stripe.V1.BillingPortal.Sessions.CreateAsync(new Stripe.BillingPortal.SessionCreateOptions { Customer = customer.Id, ReturnUrl = "https://yapit.example/account" }, cancellationToken: _ct);
         var home = await browser.GetStringAsync(new Uri(portal.Url).PathAndQuery, _ct);
 
-        // The person sees their e-mail, not the customer's id.
+        // The person sees their e-mail, not the customer's id; for a customer without one the page asks for it.
         Assert.Contains("<span id=\"email\">grace@example.com</span>", page);
         Assert.DoesNotContain(customer.Id, page);
+        var anonymous = await stripe.V1.Customers.CreateAsync(new CustomerCreateOptions(), cancellationToken: _ct);
+        var anonymousSession = await SubscriptionSessionAsync(stripe, catalog.PlusMonthly, o => (o.Customer, o.CustomerEmail) = (anonymous.Id, null), _ct);
+        var asking = await browser.GetStringAsync(new Uri(anonymousSession.Url).PathAndQuery, _ct);
+        Assert.Contains("<input id=\"email\" name=\"email\" type=\"email\">", asking);
+        Assert.DoesNotContain(anonymous.Id, asking);
         // Checkout makes the card the subscription's default_payment_method (the customer's default stays unset), and the portal shows it.
         Assert.NotNull(subscription.DefaultPaymentMethodId);
         Assert.Null((await stripe.V1.Customers.GetAsync(customer.Id, cancellationToken: _ct)).InvoiceSettings.DefaultPaymentMethodId);
