@@ -79,6 +79,10 @@ internal static class PortalHtml
                 .Append("<p><strong class=\"plan\">").Append(E(ProductName(tx, price))).Append("</strong> <span class=\"price\" data-price=\"").Append(E(price["id"]!.GetValue<string>())).Append("\">")
                 .Append(E(PriceText(price))).Append("</span>").Append(item["quantity"]!.GetValue<long>() == 1 ? string.Empty : $" × {item["quantity"]}").Append("</p>")
                 .Append("<p>Status: <span class=\"status\">").Append(E(status)).Append("</span></p>");
+            if (subscription["default_payment_method"]?.GetValue<string>() is { } ownCard && tx.Find(PaymentMethodResource.Type, ownCard) is { } own)
+            {
+                html.Append("<p>Pays with <span class=\"payment-method\">").Append(E(PaymentMethodResource.Describe(own))).Append("</span></p>");
+            }
             if (subscription["cancel_at"]?.GetValue<long>() is { } cancelAt)
             {
                 html.Append("<p class=\"canceling\">Cancels on ").Append(E(Date(cancelAt))).Append("</p>");
@@ -104,11 +108,15 @@ internal static class PortalHtml
         }
 
         html.Append("<h2>Payment method</h2>");
-        var defaultPm = context.Customer["invoice_settings"]?["default_payment_method"]?.GetValue<string>();
-        var card = defaultPm is null ? null : tx.Find(PaymentMethodResource.Type, defaultPm)?["card"];
-        html.Append("<p id=\"payment-method\">").Append(card is null
+        // The customer's default card, else the one its subscriptions pay with: Checkout makes the card the
+        // subscription's default_payment_method, not the customer's.
+        var defaultPm = context.Customer["invoice_settings"]?["default_payment_method"]?.GetValue<string>()
+            ?? subscriptions.Select(s => s["default_payment_method"]?.GetValue<string>()).FirstOrDefault(id => id is not null);
+        var paymentMethod = defaultPm is null ? null : tx.Find(PaymentMethodResource.Type, defaultPm);
+        var card = paymentMethod?["card"];
+        html.Append("<p id=\"payment-method\">").Append(paymentMethod is null || card is null
             ? "No default payment method."
-            : E($"{card["brand"]} •••• {card["last4"]}, expires {card["exp_month"]}/{card["exp_year"]}")).Append("</p>");
+            : E($"{PaymentMethodResource.Describe(paymentMethod)}, expires {card["exp_month"]}/{card["exp_year"]}")).Append("</p>");
         if (context.Enabled("payment_method_update"))
         {
             html.Append("<p><a id=\"update-payment-method\" href=\"/p/session/").Append(E(context.Id)).Append("/payment_method\">")

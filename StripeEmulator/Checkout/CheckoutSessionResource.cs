@@ -194,6 +194,11 @@ internal static class CheckoutSessionResource
             ["consent"] = null,
             ["consent_collection"] = null,
             ["created"] = tx.NowUnix,
+            ["customer_account"] = null,
+            ["integration_identifier"] = null,
+            ["managed_payments"] = null,
+            ["origin_context"] = null,
+            ["permissions"] = null,
             ["currency"] = currency,
             ["currency_conversion"] = null,
             ["custom_fields"] = new JsonArray(),
@@ -284,7 +289,7 @@ internal static class CheckoutSessionResource
         }
         foreach (var coupon in coupons)
         {
-            if (coupon!["amount_off"]?.GetValue<long>() is { } amountOff && coupon["currency"]?.GetValue<string>() == session["currency"]?.GetValue<string>())
+            if (Catalog.Coupons.CouponResource.AmountOff(coupon!, session["currency"]?.GetValue<string>()) is { } amountOff)
             {
                 discount += Math.Min(amountOff, subtotal - discount);
             }
@@ -374,7 +379,7 @@ internal static class CheckoutSessionResource
         var card = TestCards.Of(paymentMethod);
         if (customer is null && card.Behavior == CardBehavior.Declines)
         {
-            throw StripeErrors.CardDeclined(card.DeclineCode!, "card");
+            throw card.Decline("card");
         }
         session["customer_details"] = new JsonObject
         {
@@ -426,12 +431,17 @@ internal static class CheckoutSessionResource
                 session["currency"]!.GetValue<string>(), (session[PaymentIntentDataField] as JsonObject)?["description"]?.GetValue<string>() ?? $"Checkout {id}");
             if (outcome == PaymentOutcome.Declined)
             {
-                throw StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline", "card");
+                throw card.Decline("card");
             }
             if (outcome == PaymentOutcome.RequiresAction)
             {
-                // One-time payments authenticate in the page itself; the emulator counts the confirmation as done.
-                PaymentIntents.Settle(intent, PaymentOutcome.Succeeded, null, paymentMethod["id"]!.GetValue<string>());
+                // One-time payments authenticate in the page itself; the emulator counts the confirmation as done,
+                // after which a card that declines once authenticated still declines.
+                if (card.Behavior == CardBehavior.DeclinesAfterAuthentication)
+                {
+                    throw card.Decline("card");
+                }
+                PaymentIntents.Settle(intent, PaymentOutcome.Succeeded, card, paymentMethod["id"]!.GetValue<string>());
                 tx.Update(intent);
             }
             foreach (var (coupon, promo) in ((JsonArray)session["discounts"]!).Select(d => d!["promotion_code"]?.GetValue<string>() is { } p
@@ -480,6 +490,8 @@ internal static class CheckoutSessionResource
                 ["parent"] = new JsonObject { ["invoice_item_details"] = new JsonObject { ["invoice_item"] = IdGenerator.New("ii"), ["proration"] = false, ["proration_details"] = null, ["subscription"] = null }, ["subscription_item_details"] = null, ["type"] = "invoice_item_details" },
                 ["period"] = new JsonObject { ["end"] = tx.NowUnix, ["start"] = tx.NowUnix },
                 ["pretax_credit_amounts"] = new JsonArray(),
+                ["quantity_decimal"] = null,
+                ["subscription"] = null,
                 ["pricing"] = new JsonObject { ["price_details"] = new JsonObject { ["price"] = price["id"]!.GetValue<string>(), ["product"] = price["product"]!.GetValue<string>() }, ["type"] = "price_details", ["unit_amount_decimal"] = price["unit_amount_decimal"]?.DeepClone() },
                 ["quantity"] = item["quantity"]!.GetValue<long>(),
                 ["subtotal"] = item["amount_subtotal"]!.GetValue<long>(),

@@ -13,6 +13,12 @@ internal static class CustomerResource
 {
     public const string Type = "customer";
 
+    /// <summary>
+    /// What is kept of a deleted customer: Stripe still answers a retrieve of it with <c>{id, object, deleted}</c>
+    /// (https://docs.stripe.com/api/customers/delete), while every other call treats it as missing.
+    /// </summary>
+    public const string TombstoneType = "emulator.deleted_customer";
+
     public static ResourceDefinition Definition { get; } = new()
     {
         Type = Type,
@@ -65,6 +71,7 @@ internal static class CustomerResource
         Definition = Definition,
         Path = "/v1/customers",
         Create = (CreateSchema, c => Create(c.Tx, c.Params)),
+        Find = (tx, id) => tx.Find(Type, id) ?? (tx.Find(TombstoneType, id) is null ? null : ObjectRenderer.Deleted(Type, id)),
         Update = (UpdateSchema, c => Update(c.Tx, c.Id, c.Params)),
         Delete = c => Delete(c.Tx, c.Id),
         List = [ListFilter.Created, ListFilter.String("email"), ListFilter.String("test_clock")],
@@ -174,7 +181,10 @@ internal static class CustomerResource
         return after;
     }
 
-    /// <summary>Deleting a customer cancels its subscriptions at once and detaches its payment methods, as Stripe does.</summary>
+    /// <summary>
+    /// Deleting a customer cancels its subscriptions at once, as Stripe does, and leaves a tombstone so a retrieve
+    /// answers <c>{id, object, deleted: true}</c>; updates, deletes and every other use are "No such customer".
+    /// </summary>
     public static JsonObject Delete(StoreTransaction tx, string id)
     {
         var customer = tx.Get(Type, id);
@@ -186,6 +196,7 @@ internal static class CustomerResource
                 SubscriptionEngine.CancelNow(tx, subscription.Id, invoiceNow: false, prorate: false, reason: "cancellation_requested");
             }
         }
+        tx.Insert(new JsonObject { ["id"] = id, ["object"] = TombstoneType });
         return tx.DeleteAndEmit(customer);
     }
 

@@ -145,7 +145,7 @@ internal static class Discounts
                     amounts[i] = (long)Math.Round(Remaining(positive[i]) * percent / 100m, MidpointRounding.AwayFromZero);
                 }
             }
-            else if (coupon["amount_off"]?.GetValue<long>() is { } amountOff && coupon["currency"]?.GetValue<string>() == currency)
+            else if (CouponResource.AmountOff(coupon, currency) is { } amountOff)
             {
                 var base_ = positive.Sum(Remaining);
                 var off = Math.Min(amountOff, base_);

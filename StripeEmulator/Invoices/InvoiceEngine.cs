@@ -45,6 +45,7 @@ internal static class InvoiceEngine
             ["currency"] = currency,
             ["custom_fields"] = null,
             ["customer"] = customer["id"]!.GetValue<string>(),
+            ["customer_account"] = null,
             ["customer_address"] = customer["address"]?.DeepClone(),
             ["customer_email"] = customer["email"]?.DeepClone(),
             ["customer_name"] = customer["name"]?.DeepClone(),
@@ -142,6 +143,8 @@ internal static class InvoiceEngine
             },
             ["period"] = new JsonObject { ["end"] = end, ["start"] = start },
             ["pretax_credit_amounts"] = new JsonArray(),
+            ["quantity_decimal"] = null,
+            ["subscription"] = subscription["id"]!.GetValue<string>(),
             ["pricing"] = new JsonObject
             {
                 ["price_details"] = new JsonObject { ["price"] = price["id"]!.GetValue<string>(), ["product"] = price["product"]!.GetValue<string>() },

@@ -298,6 +298,8 @@ internal static class InvoiceItems
         },
         ["period"] = item["period"]!.DeepClone(),
         ["pretax_credit_amounts"] = new JsonArray(),
+        ["quantity_decimal"] = null,
+        ["subscription"] = item["parent"]?["subscription_details"]?["subscription"]?.DeepClone(),
         ["pricing"] = item["pricing"]?.DeepClone(),
         ["quantity"] = item["quantity"]?.DeepClone(),
         ["subtotal"] = item["amount"]!.GetValue<long>(),

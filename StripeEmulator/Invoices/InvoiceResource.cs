@@ -139,7 +139,7 @@ internal static class InvoiceResource
                 SubscriptionEngine.OnInvoicePaid(c.Tx, invoice);
                 break;
             case PaymentOutcome.Declined:
-                c.FailAfterCommit = StripeErrors.CardDeclined(TestCards.Of(c.Tx.Get(PaymentMethodResource.Type, paymentMethod!)).DeclineCode ?? "generic_decline");
+                c.FailAfterCommit = TestCards.Of(c.Tx.Get(PaymentMethodResource.Type, paymentMethod!)).Decline();
                 break;
             case PaymentOutcome.RequiresAction:
                 c.FailAfterCommit = new StripeErrorException(402, "card_error", "authentication_required",

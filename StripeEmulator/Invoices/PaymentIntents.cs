@@ -88,13 +88,8 @@ internal static class PaymentIntents
             throw StripeErrors.Invalid($"The payment method {paymentMethodId} belongs to another customer.", "payment_method");
         }
         var card = TestCards.Of(paymentMethod);
-        var outcome = card.Behavior switch
-        {
-            CardBehavior.Succeeds => PaymentOutcome.Succeeded,
-            CardBehavior.RequiresAuthentication => PaymentOutcome.RequiresAction,
-            _ => PaymentOutcome.Declined,
-        };
-        Settle(intent, outcome, card.DeclineCode, paymentMethod["id"]!.GetValue<string>());
+        var outcome = TestCards.Outcome(paymentMethod);
+        Settle(intent, outcome, card, paymentMethod["id"]!.GetValue<string>());
         var invoicePayment = c.Tx.All(InvoiceEngine.InvoicePaymentType).FirstOrDefault(p => p.Data["payment"]?["payment_intent"]?.GetValue<string>() == c.Id);
         var invoice = invoicePayment?.Data["invoice"]?.GetValue<string>() is { } invoiceId ? c.Tx.Find(InvoiceEngine.Type, invoiceId) : null;
         if (outcome == PaymentOutcome.RequiresAction && invoice is not null)
@@ -129,7 +124,7 @@ internal static class PaymentIntents
         }
         if (outcome == PaymentOutcome.Declined)
         {
-            c.FailAfterCommit = StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline");
+            c.FailAfterCommit = card.Decline();
         }
         return intent;
     }
@@ -175,14 +170,9 @@ internal static class PaymentIntents
         }
         else
         {
-            var card = TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethodId));
-            outcome = card.Behavior switch
-            {
-                CardBehavior.Succeeds => PaymentOutcome.Succeeded,
-                CardBehavior.RequiresAuthentication => PaymentOutcome.RequiresAction,
-                _ => PaymentOutcome.Declined,
-            };
-            Settle(intent, outcome, card.DeclineCode, paymentMethodId);
+            var paymentMethod = tx.Get(PaymentMethodResource.Type, paymentMethodId);
+            outcome = TestCards.Outcome(paymentMethod);
+            Settle(intent, outcome, TestCards.Of(paymentMethod), paymentMethodId);
         }
         tx.Insert(intent);
         return (intent, outcome);
@@ -208,22 +198,37 @@ internal static class PaymentIntents
             ["created"] = tx.NowUnix,
             ["currency"] = currency,
             ["customer"] = customerId,
+            ["customer_account"] = null,
             ["description"] = description,
+            ["excluded_payment_method_types"] = null,
             ["last_payment_error"] = null,
             ["latest_charge"] = null,
             ["livemode"] = false,
+            ["managed_payments"] = null,
             ["metadata"] = new JsonObject(),
             ["next_action"] = null,
+            ["on_behalf_of"] = null,
             ["payment_method"] = paymentMethodId,
+            ["payment_method_configuration_details"] = null,
+            ["payment_method_options"] = null,
             ["payment_method_types"] = new JsonArray("card"),
+            ["processing"] = null,
+            ["receipt_email"] = null,
+            ["review"] = null,
+            ["setup_future_usage"] = null,
+            ["shipping"] = null,
+            ["source"] = null,
+            ["statement_descriptor"] = null,
+            ["statement_descriptor_suffix"] = null,
             ["status"] = "requires_payment_method",
+            ["transfer_group"] = null,
         };
         intent["client_secret"] = $"{intent["id"]}_secret_{IdGenerator.Code(12)}";
         return intent;
     }
 
     /// <summary>Writes an attempt's result into the intent (status, received amount, error, next action).</summary>
-    public static void Settle(JsonObject intent, PaymentOutcome outcome, string? declineCode, string paymentMethodId)
+    public static void Settle(JsonObject intent, PaymentOutcome outcome, TestCard? card, string paymentMethodId)
     {
         intent["payment_method"] = paymentMethodId;
         switch (outcome)
@@ -242,13 +247,7 @@ internal static class PaymentIntents
             default:
                 intent["status"] = "requires_payment_method";
                 intent["latest_charge"] = IdGenerator.New("ch");
-                intent["last_payment_error"] = new JsonObject
-                {
-                    ["code"] = "card_declined",
-                    ["decline_code"] = declineCode ?? "generic_decline",
-                    ["message"] = StripeErrors.DeclineMessage(declineCode ?? "generic_decline"),
-                    ["type"] = "card_error",
-                };
+                intent["last_payment_error"] = (card ?? TestCards.All[0] with { Behavior = CardBehavior.Declines }).LastError();
                 break;
         }
     }

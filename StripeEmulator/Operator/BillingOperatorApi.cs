@@ -62,8 +62,10 @@ public static class BillingOperatorApi
         store.Read(tx => TypedResults.Json(new { retry_days = Dunning.RetryDays(tx), after = Dunning.After(tx) }, StoreSnapshot.JsonOptions));
 
     /// <summary><c>retry_days=3,5,7</c> (days after the first failure, increasing; empty for none) and <c>after=past_due|unpaid|cancel</c>; kept until a reset.</summary>
-    public static IResult SetDunning(StripeStore store, [FromQuery(Name = "retry_days")] string? retryDays, [FromQuery] string? after)
+    public static IResult SetDunning(StripeStore store, HttpRequest request, [FromQuery] string? after)
     {
+        // Read from the query itself: an empty retry_days (no retries) must not bind as "not given".
+        var retryDays = request.Query.TryGetValue("retry_days", out var given) ? given.ToString() : null;
         if (retryDays is not null && Dunning.Parse(retryDays) is null)
         {
             return TypedResults.Problem("Query parameter 'retry_days' must be increasing whole days between 1 and 60, comma-separated (e.g. 3,5,7), or empty for no retries.", statusCode: 400);

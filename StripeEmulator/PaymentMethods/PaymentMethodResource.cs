@@ -18,12 +18,15 @@ internal static class PaymentMethodResource
     /// <summary>Which test card the object is (kept for charging, never returned).</summary>
     public const string TokenField = "emulator_test_card";
 
+    /// <summary>Whether the card was authenticated once (set up for later payments), for cards that need 3D Secure only until then.</summary>
+    public const string SetUpField = "emulator_set_up";
+
     public static ResourceDefinition Definition { get; } = new()
     {
         Type = Type,
         Noun = "PaymentMethod",
         Expandable = new Dictionary<string, string> { ["customer"] = CustomerResource.Type },
-        Hidden = [TokenField],
+        Hidden = [TokenField, SetUpField],
         BuiltIn = id => TestCards.Find(id) is { } card ? New(card, id, 0, null) : null,
     };
 
@@ -90,11 +93,27 @@ internal static class PaymentMethodResource
         },
         ["created"] = created,
         ["customer"] = customer,
+        ["customer_account"] = null,
         ["livemode"] = false,
         ["metadata"] = new JsonObject(),
         ["type"] = "card",
         [TokenField] = card.Token,
     };
+
+    /// <summary>How a page names a card: "Visa •••• 4242".</summary>
+    public static string Describe(JsonObject paymentMethod)
+    {
+        var brand = paymentMethod["card"]?["brand"]?.GetValue<string>() ?? "card";
+        var name = brand switch
+        {
+            "amex" => "American Express",
+            "diners" => "Diners Club",
+            "jcb" => "JCB",
+            "unionpay" => "UnionPay",
+            _ => brand.Length == 0 ? brand : char.ToUpperInvariant(brand[0]) + brand[1..],
+        };
+        return $"{name} •••• {paymentMethod["card"]?["last4"]?.GetValue<string>()}";
+    }
 
     /// <summary>A new payment method from a test token (<c>pm_card_visa</c> or <c>tok_visa</c>); not attached.</summary>
     public static JsonObject FromToken(StoreTransaction tx, string token, string param)
@@ -143,7 +162,7 @@ internal static class PaymentMethodResource
         var card = TestCards.Of(pm);
         if (card.Behavior == CardBehavior.Declines)
         {
-            throw StripeErrors.CardDeclined(card.DeclineCode!, param);
+            throw card.Decline(param);
         }
         var before = (JsonObject)pm.DeepClone();
         pm["customer"] = customerId;

@@ -216,18 +216,13 @@ internal static class SetupIntentResource
         {
             case CardBehavior.Declines:
                 intent["status"] = "requires_payment_method";
-                intent["last_setup_error"] = new JsonObject
-                {
-                    ["code"] = "card_declined",
-                    ["decline_code"] = card.DeclineCode,
-                    ["doc_url"] = "https://stripe.com/docs/error-codes/card-declined",
-                    ["message"] = StripeErrors.DeclineMessage(card.DeclineCode ?? "generic_decline"),
-                    ["payment_method"] = tx.Get(PaymentMethodResource.Type, paymentMethodId),
-                    ["type"] = "card_error",
-                };
+                var error = card.LastError();
+                error["doc_url"] = $"https://stripe.com/docs/error-codes/{error["code"]!.GetValue<string>().Replace('_', '-')}";
+                error["payment_method"] = tx.Get(PaymentMethodResource.Type, paymentMethodId);
+                intent["last_setup_error"] = error;
                 intent["payment_method"] = null;
                 eventType = "setup_intent.setup_failed";
-                c.FailAfterCommit = StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline");
+                c.FailAfterCommit = card.Decline();
                 break;
             case not CardBehavior.Declines when card.SetupRequiresAuthentication:
                 intent["status"] = "requires_action";
@@ -279,6 +274,13 @@ internal static class SetupIntentResource
         {
             intent["status"] = "succeeded";
             intent["last_setup_error"] = null;
+            var method = tx.Get(PaymentMethodResource.Type, paymentMethodId);
+            if (TestCards.Of(method).Behavior == CardBehavior.AuthenticationUnlessSetUp)
+            {
+                // Authenticated once, the card is set up: later payments need no authentication.
+                method[PaymentMethodResource.SetUpField] = true;
+                tx.Update(method);
+            }
             if (intent["customer"]?.GetValue<string>() is { } customerId)
             {
                 PaymentMethodResource.Attach(tx, paymentMethodId, customerId, "payment_method");

@@ -76,6 +76,7 @@ internal static class SubscriptionEngine
             ["automatic_tax"] = new JsonObject { ["disabled_reason"] = null, ["enabled"] = false, ["liability"] = null },
             ["billing_cycle_anchor"] = periodEnd == trialEnd ? trialEnd : now,
             ["billing_cycle_anchor_config"] = null,
+            ["billing_schedules"] = new JsonArray(),
             ["billing_mode"] = new JsonObject { ["flexible"] = new JsonObject { ["proration_discounts"] = "included" }, ["type"] = "flexible", ["updated_at"] = now },
             ["billing_thresholds"] = null,
             ["cancel_at"] = null,
@@ -86,6 +87,7 @@ internal static class SubscriptionEngine
             ["created"] = now,
             ["currency"] = currency,
             ["customer"] = customerId,
+            ["customer_account"] = null,
             ["days_until_due"] = null,
             ["default_payment_method"] = request.DefaultPaymentMethod,
             ["default_source"] = null,
@@ -97,6 +99,7 @@ internal static class SubscriptionEngine
             ["items"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["total_count"] = 0L, ["url"] = $"/v1/subscription_items?subscription={id}" },
             ["latest_invoice"] = null,
             ["livemode"] = false,
+            ["managed_payments"] = null,
             ["metadata"] = request.Metadata,
             ["next_pending_invoice_item_invoice"] = null,
             ["on_behalf_of"] = null,
@@ -154,7 +157,7 @@ internal static class SubscriptionEngine
             if (attempt.Outcome is PaymentOutcome.Declined && request.PaymentBehavior == "error_if_incomplete")
             {
                 var card = TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethod!));
-                throw StripeErrors.CardDeclined(card.DeclineCode ?? "generic_decline");
+                throw card.Decline();
             }
         }
         // default_incomplete leaves the first payment to the customer: an unconfirmed intent and the invoice's confirmation_secret.
@@ -472,7 +475,7 @@ internal static class SubscriptionEngine
             if (attempt.Outcome != PaymentOutcome.Succeeded && change.PaymentBehavior == "error_if_incomplete")
             {
                 throw attempt.Outcome == PaymentOutcome.Declined
-                    ? StripeErrors.CardDeclined(TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethod!)).DeclineCode ?? "generic_decline")
+                    ? TestCards.Of(tx.Get(PaymentMethodResource.Type, paymentMethod!)).Decline()
                     : StripeErrors.Invalid("The payment for this update needs the customer's action or a payment method; with error_if_incomplete nothing was changed.");
             }
             after["latest_invoice"] = invoice["id"]!.GetValue<string>();

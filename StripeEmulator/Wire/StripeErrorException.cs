@@ -77,6 +77,9 @@ public static class StripeErrors
     public static string DeclineMessage(string declineCode) => declineCode switch
     {
         "insufficient_funds" => "Your card has insufficient funds.",
+        "expired_card" => "Your card has expired.",
+        "incorrect_cvc" => "Your card's security code is incorrect.",
+        "processing_error" => "An error occurred while processing your card. Try again in a little bit.",
         _ => "Your card was declined.",
     };
 

@@ -63,6 +63,45 @@ public sealed class CouponTests(StripeEmulatorFixture emulator) : IClassFixture<
     }
 
     [Fact]
+    public async Task Currency_options_of_an_amount_coupon_are_accepted_and_returned_only_when_expanded()
+    {
+        // https://docs.stripe.com/api/coupons/create#create_coupon-currency_options: only with amount_off; includable on the object.
+        var stripe = emulator.CreateClient();
+        var created = await stripe.V1.Coupons.CreateAsync(new CouponCreateOptions
+        {
+            Id = "five_off",
+            AmountOff = 500,
+            Currency = "usd",
+            CurrencyOptions = new() { ["eur"] = new CouponCurrencyOptionsOptions { AmountOff = 450 } },
+        }, cancellationToken: _ct);
+        var plain = await stripe.V1.Coupons.GetAsync("five_off", cancellationToken: _ct);
+        var expanded = await stripe.V1.Coupons.GetAsync("five_off", new CouponGetOptions { Expand = ["currency_options"] }, cancellationToken: _ct);
+        var updated = await stripe.V1.Coupons.UpdateAsync("five_off", new CouponUpdateOptions
+        {
+            CurrencyOptions = new() { ["gbp"] = new CouponCurrencyOptionsOptions { AmountOff = 400 } },
+            Expand = ["currency_options"],
+        }, cancellationToken: _ct);
+        var listed = await stripe.V1.Coupons.ListAsync(new CouponListOptions { Expand = ["data.currency_options"] }, cancellationToken: _ct);
+        var onPercent = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Coupons.CreateAsync(new CouponCreateOptions
+        {
+            PercentOff = 10,
+            CurrencyOptions = new() { ["eur"] = new CouponCurrencyOptionsOptions { AmountOff = 450 } },
+        }, cancellationToken: _ct));
+        using var http = emulator.CreateHttpClient();
+        var badCurrency = await http.StripePostAsync("/v1/coupons", "amount_off=500&currency=usd&currency_options[euro][amount_off]=5");
+        var noAmount = await http.StripePostAsync("/v1/coupons", "amount_off=500&currency=usd&currency_options[eur][foo]=5");
+
+        Assert.Null(created.CurrencyOptions);
+        Assert.Null(plain.CurrencyOptions);
+        Assert.Equal(450, Assert.Single(expanded.CurrencyOptions!, o => o.Key == "eur").Value.AmountOff);
+        Assert.Equal([("eur", 450L), ("gbp", 400L)], updated.CurrencyOptions!.OrderBy(o => o.Key).Select(o => (o.Key, o.Value.AmountOff)));
+        Assert.Equal(450, Assert.Single(listed.Data).CurrencyOptions!["eur"].AmountOff);
+        Assert.Equal((400, "currency_options"), ((int)onPercent.HttpStatusCode, onPercent.StripeError.Param));
+        Assert.Equal((400, "currency_options[euro]"), (badCurrency.Status, badCurrency.ErrorParam));
+        Assert.Equal((400, "parameter_unknown"), (noAmount.Status, noAmount.ErrorCode));
+    }
+
+    [Fact]
     public async Task Applies_to_is_accepted_on_create_and_returned_only_when_expanded()
     {
         var stripe = emulator.CreateClient();

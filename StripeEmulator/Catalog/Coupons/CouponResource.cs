@@ -8,7 +8,8 @@ namespace Yapit.StripeEmulator.Catalog.Coupons;
 
 /// <summary>
 /// Coupons: a percentage or an amount off, for once, a number of months or forever. Only the name and metadata can
-/// change. <c>applies_to</c> is accepted on create and returned only when expanded, as Stripe does.
+/// change. <c>applies_to</c> and <c>currency_options</c> are accepted on create and returned only when expanded, as
+/// Stripe does (https://docs.stripe.com/api/coupons/object#coupon_object-currency_options: "includable").
 /// </summary>
 internal static class CouponResource
 {
@@ -18,15 +19,18 @@ internal static class CouponResource
     {
         Type = Type,
         Noun = "coupon",
-        Includable = ["applies_to"],
+        Includable = ["applies_to", "currency_options"],
         Derive = (coupon, now) => coupon["valid"] = IsValid(coupon, now),
     };
+
+    /// <summary><c>currency_options[eur][amount_off]=500</c>: the amount off in other currencies (amount-based coupons only).</summary>
+    private static readonly Param CurrencyOptionsParam = new CurrencyMapParam(P.Object(("amount_off", P.Positive.Required())));
 
     public static ObjectParam CreateSchema { get; } = RequestSchema.Body(
         ("amount_off", P.Positive),
         ("applies_to", P.Object(("products", P.Array(P.String)))),
         ("currency", P.Currency),
-        ("currency_options", P.Unsupported),
+        ("currency_options", CurrencyOptionsParam),
         ("duration", P.Enum("forever", "once", "repeating")),
         ("duration_in_months", P.Positive),
         ("id", P.Max(200)),
@@ -37,7 +41,7 @@ internal static class CouponResource
         ("redeem_by", P.Timestamp));
 
     public static ObjectParam UpdateSchema { get; } = RequestSchema.Body(
-        ("currency_options", P.Unsupported),
+        ("currency_options", CurrencyOptionsParam),
         ("metadata", P.Metadata.Emptyable()),
         ("name", P.Max(40)));
 
@@ -79,6 +83,7 @@ internal static class CouponResource
         {
             throw StripeErrors.Invalid("redeem_by must be in the future.", "redeem_by");
         }
+        var currencyOptions = CurrencyOptions(parameters, amountOff is not null);
         var products = parameters.Object("applies_to")?.Strings("products");
         for (var i = 0; products is not null && i < products.Count; i++)
         {
@@ -93,6 +98,8 @@ internal static class CouponResource
             ["applies_to"] = products is null ? null : new JsonObject { ["products"] = new JsonArray([.. products.Select(p => JsonValue.Create(p))]) },
             ["created"] = transaction.NowUnix,
             ["currency"] = amountOff is null ? null : parameters.String("currency"),
+            // Amount-based coupons have a (possibly empty) map of other currencies; percentage ones have none.
+            ["currency_options"] = amountOff is null ? null : currencyOptions ?? new JsonObject(),
             ["duration"] = duration,
             ["duration_in_months"] = parameters.Long("duration_in_months"),
             ["livemode"] = false,
@@ -113,7 +120,18 @@ internal static class CouponResource
     {
         var before = transaction.Get(Type, id);
         var after = (JsonObject)before.DeepClone();
-        JsonObjects.Merge(after, parameters.Values);
+        var currencyOptions = CurrencyOptions(parameters, before["amount_off"] is not null);
+        JsonObjects.Merge(after, parameters.Without("currency_options").Values);
+        if (currencyOptions is not null)
+        {
+            // Options are added or changed per currency; the others stay.
+            var merged = (after["currency_options"] as JsonObject)?.DeepClone() as JsonObject ?? new JsonObject();
+            foreach (var (currency, option) in currencyOptions)
+            {
+                merged[currency] = option?.DeepClone();
+            }
+            after["currency_options"] = merged;
+        }
         transaction.UpdateAndEmit("coupon.updated", before, after);
         return after;
     }
@@ -125,6 +143,30 @@ internal static class CouponResource
         transaction.Emit("coupon.deleted", coupon);
         return ObjectRenderer.Deleted(Type, id);
     }
+
+    /// <summary>
+    /// The <c>currency_options</c> sent, or null: only amount-based coupons have them ("only supported if amount_off is
+    /// passed", Stripe's 400 otherwise).
+    /// </summary>
+    private static JsonObject? CurrencyOptions(Params parameters, bool amountBased)
+    {
+        if (parameters["currency_options"] is not JsonObject options)
+        {
+            return null;
+        }
+        if (!amountBased)
+        {
+            throw StripeErrors.Invalid("currency_options is only supported for coupons with amount_off.", "currency_options");
+        }
+        return (JsonObject)options.DeepClone();
+    }
+
+    /// <summary>The amount an amount-based coupon takes off in a currency: its own, or its option for that currency; null when it has neither.</summary>
+    public static long? AmountOff(JsonObject coupon, string? currency) =>
+        coupon["amount_off"]?.GetValue<long>() is not { } amountOff ? null
+        : coupon["currency"]?.GetValue<string>() == currency ? amountOff
+        : currency is null ? null
+        : coupon["currency_options"]?[currency]?["amount_off"]?.GetValue<long>();
 
     /// <summary>Redeemable: not past <c>redeem_by</c> and not redeemed <c>max_redemptions</c> times.</summary>
     public static bool IsValid(JsonObject coupon, DateTimeOffset now) =>

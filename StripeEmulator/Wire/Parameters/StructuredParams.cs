@@ -152,3 +152,29 @@ public sealed record RangeParam : Param
         }
     }
 }
+
+/// <summary>
+/// A hash keyed by currency (<c>currency_options[eur][amount_off]=500</c>): each key a three-letter ISO code, each
+/// value bound against <see cref="Value"/>.
+/// </summary>
+public sealed record CurrencyMapParam(Param Value) : Param
+{
+    protected override JsonNode? BindValue(FormNode node, string path)
+    {
+        if (node.IsLeaf)
+        {
+            throw StripeErrors.InvalidValue(path, $"Invalid object for {path}: send options as {path}[currency][name]=value.");
+        }
+        var result = new JsonObject();
+        foreach (var (key, child) in node.Children)
+        {
+            var currency = key.ToLowerInvariant();
+            if (currency.Length != 3 || !currency.All(char.IsAsciiLetterLower))
+            {
+                throw StripeErrors.InvalidValue(Child(path, key), $"Invalid currency: {key}. Stripe currencies are three-letter ISO codes.");
+            }
+            result[currency] = Value.Bind(child, Child(path, key));
+        }
+        return result;
+    }
+}

@@ -101,6 +101,7 @@ public sealed class HostedPagesBrowserTests(StripeEmulatorFixture emulator, Chro
         var page = await PageAsync();
 
         await page.GotoAsync(session.Url);
+        await Assertions.Expect(page.Locator("#email")).ToHaveTextAsync("ada@example.com");
         await Assertions.Expect(page.Locator("#total")).ToHaveTextAsync("$9.00");
         await page.FillAsync("#promotion_code", "spring");
         await page.ClickAsync("#apply");
@@ -117,6 +118,16 @@ public sealed class HostedPagesBrowserTests(StripeEmulatorFixture emulator, Chro
         Assert.Equal(("active", 720L), (completed.Subscription.Status, completed.Subscription.LatestInvoice.AmountPaid));
         Assert.Equal("Ada Lovelace", completed.Customer.Name);
         Assert.Equal("4444", (await stripe.V1.PaymentMethods.GetAsync(completed.Subscription.DefaultPaymentMethodId, cancellationToken: _ct)).Card.Last4);
+
+        // The portal shows the card the new subscription pays with.
+        await stripe.V1.BillingPortal.Configurations.CreateAsync(new PortalConfigurationCreateOptions
+        {
+            Features = new() { PaymentMethodUpdate = new() { Enabled = true } },
+        }, cancellationToken: _ct);
+        var portal = await stripe.V1.BillingPortal.Sessions.CreateAsync(new PortalSessionCreateOptions { Customer = completed.CustomerId, ReturnUrl = App + "/account" }, cancellationToken: _ct);
+        await page.GotoAsync(portal.Url);
+        await Assertions.Expect(page.Locator("#payment-method")).ToContainTextAsync("Mastercard •••• 4444");
+        await Assertions.Expect(page.Locator($"#subscription-{completed.SubscriptionId} .payment-method")).ToHaveTextAsync("Mastercard •••• 4444");
     }
 
     [Fact]

@@ -369,4 +369,27 @@ public sealed class BillingCallsTests(StripeEmulatorFixture emulator) : IClassFi
              "setup_intent.created", "setup_intent.requires_action", "setup_intent.setup_failed"],
             types);
     }
+
+    [Fact]
+    public async Task A_card_that_needs_3D_Secure_until_set_up_pays_without_it_once_a_setup_intent_authenticated_it()
+    {
+        var stripe = emulator.StripeNet();
+        var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
+        var customer = await stripe.V1.Customers.CreateAsync(new CustomerCreateOptions { Email = "onsetup@example.com" }, cancellationToken: _ct);
+        using var browser = emulator.Browser();
+
+        var setup = await stripe.V1.SetupIntents.CreateAsync(new SetupIntentCreateOptions
+        {
+            Customer = customer.Id, PaymentMethod = "pm_card_authenticationRequiredOnSetup", Confirm = true, ReturnUrl = "https://app.example/cards",
+        }, cancellationToken: _ct);
+        await StripeNetHarness.PostFormAsync(browser, new Uri(setup.NextAction.RedirectToUrl.Url).AbsolutePath, ("action", "complete"));
+        var saved = await stripe.V1.SetupIntents.GetAsync(setup.Id, cancellationToken: _ct);
+        var subscription = await stripe.V1.Subscriptions.CreateAsync(new SubscriptionCreateOptions
+        {
+            Customer = customer.Id, DefaultPaymentMethod = saved.PaymentMethodId, Items = [new SubscriptionItemOptions { Price = catalog.PlusMonthly.Id }],
+        }, cancellationToken: _ct);
+
+        Assert.Equal(("requires_action", "succeeded"), (setup.Status, saved.Status));
+        Assert.Equal("active", subscription.Status);
+    }
 }

@@ -33,6 +33,43 @@ public sealed class CheckoutTests(StripeEmulatorFixture emulator) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_page_shows_the_customers_email_and_afterwards_the_portal_shows_the_card_the_subscription_pays_with()
+    {
+        var stripe = emulator.StripeNet();
+        var catalog = await StripeNetHarness.CreateCatalogAsync(stripe, _ct);
+        await stripe.V1.BillingPortal.Configurations.CreateAsync(new Stripe.BillingPortal.ConfigurationCreateOptions
+        {
+            Features = new Stripe.BillingPortal.ConfigurationFeaturesOptions
+            {
+                PaymentMethodUpdate = new Stripe.BillingPortal.ConfigurationFeaturesPaymentMethodUpdateOptions { Enabled = true },
+            },
+        }, cancellationToken: _ct);
+        var customer = await stripe.V1.Customers.CreateAsync(new CustomerCreateOptions { Email = "grace@example.com" }, cancellationToken: _ct);
+        var session = await SubscriptionSessionAsync(stripe, catalog.PlusMonthly, o => (o.Customer, o.CustomerEmail) = (customer.Id, null), _ct);
+        using var browser = emulator.Browser();
+
+        var page = await browser.GetStringAsync(new Uri(session.Url).PathAndQuery, _ct);
+        await StripeNetHarness.PostFormAsync(browser, $"/checkout/{session.Id}/pay", ("card", "pm_card_mastercard"));
+        var subscription = await stripe.V1.Subscriptions.GetAsync((await stripe.V1.Checkout.Sessions.GetAsync(session.Id, cancellationToken: _ct)).SubscriptionId, cancellationToken: _ct);
+        var portal = await stripe.V1.BillingPortal.Sessions.CreateAsync(new Stripe.BillingPortal.SessionCreateOptions { Customer = customer.Id, ReturnUrl = "https://yapit.example/account" }, cancellationToken: _ct);
+        var home = await browser.GetStringAsync(new Uri(portal.Url).PathAndQuery, _ct);
+
+        // The person sees their e-mail, not the customer's id; for a customer without one the page asks for it.
+        Assert.Contains("<span id=\"email\">grace@example.com</span>", page);
+        Assert.DoesNotContain(customer.Id, page);
+        var anonymous = await stripe.V1.Customers.CreateAsync(new CustomerCreateOptions(), cancellationToken: _ct);
+        var anonymousSession = await SubscriptionSessionAsync(stripe, catalog.PlusMonthly, o => (o.Customer, o.CustomerEmail) = (anonymous.Id, null), _ct);
+        var asking = await browser.GetStringAsync(new Uri(anonymousSession.Url).PathAndQuery, _ct);
+        Assert.Contains("<input id=\"email\" name=\"email\" type=\"email\">", asking);
+        Assert.DoesNotContain(anonymous.Id, asking);
+        // Checkout makes the card the subscription's default_payment_method (the customer's default stays unset), and the portal shows it.
+        Assert.NotNull(subscription.DefaultPaymentMethodId);
+        Assert.Null((await stripe.V1.Customers.GetAsync(customer.Id, cancellationToken: _ct)).InvoiceSettings.DefaultPaymentMethodId);
+        Assert.Matches("<p id=\"payment-method\">Mastercard •••• 4444, expires 12/\\d{4}</p>", home);
+        Assert.Contains("Pays with <span class=\"payment-method\">Mastercard •••• 4444</span>", home);
+    }
+
+    [Fact]
     public async Task Paying_the_hosted_page_creates_customer_subscription_and_paid_invoice_with_stripes_events_in_order()
     {
         var stripe = emulator.StripeNet();

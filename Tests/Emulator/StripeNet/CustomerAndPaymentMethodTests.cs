@@ -35,7 +35,11 @@ public sealed class CustomerAndPaymentMethodTests(StripeEmulatorFixture emulator
         var byMetadata = await stripe.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = "metadata['user_id']:'u-1'" }, cancellationToken: _ct);
         var byEmailSearch = await stripe.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = "email:'bob@example.com'" }, cancellationToken: _ct);
         var deleted = await stripe.V1.Customers.DeleteAsync(created.Id, cancellationToken: _ct);
-        var gone = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Customers.GetAsync(created.Id, cancellationToken: _ct));
+        var afterDelete = await stripe.V1.Customers.GetAsync(created.Id, cancellationToken: _ct);
+        var refusedUpdate = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Customers.UpdateAsync(created.Id, new CustomerUpdateOptions { Name = "Ada" }, cancellationToken: _ct));
+        var refusedDelete = await Assert.ThrowsAsync<StripeException>(() => stripe.V1.Customers.DeleteAsync(created.Id, cancellationToken: _ct));
+        var listedAfter = await stripe.V1.Customers.ListAsync(new CustomerListOptions(), cancellationToken: _ct);
+        var searchedAfter = await stripe.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = "metadata['user_id']:'u-1'" }, cancellationToken: _ct);
 
         Assert.Matches("^cus_[A-Za-z0-9]{14}$", created.Id);
         Assert.Equal(("ada@example.com", "Ada Lovelace", false), (read.Email, read.Name, read.Livemode));
@@ -46,7 +50,12 @@ public sealed class CustomerAndPaymentMethodTests(StripeEmulatorFixture emulator
         Assert.Equal(created.Id, Assert.Single(byMetadata.Data).Id);
         Assert.Equal("bob@example.com", Assert.Single(byEmailSearch.Data).Email);
         Assert.True(deleted.Deleted);
-        Assert.Equal((404, "resource_missing"), ((int)gone.HttpStatusCode, gone.StripeError.Code));
+        Assert.Equal((created.Id, "customer", true), (afterDelete.Id, afterDelete.Object, afterDelete.Deleted));
+        Assert.Null(afterDelete.Email);
+        Assert.Equal((404, "resource_missing", $"No such customer: '{created.Id}'"), ((int)refusedUpdate.HttpStatusCode, refusedUpdate.StripeError.Code, refusedUpdate.StripeError.Message));
+        Assert.Equal((404, "resource_missing"), ((int)refusedDelete.HttpStatusCode, refusedDelete.StripeError.Code));
+        Assert.DoesNotContain(listedAfter.Data, c => c.Id == created.Id);
+        Assert.Empty(searchedAfter.Data);
 
         var types = (await StripeNetHarness.EventsAsync(stripe, _ct)).Select(e => e.Type).ToList();
         Assert.Equal(["customer.created", "customer.created", "customer.updated", "customer.deleted"], types);

@@ -87,6 +87,49 @@ public sealed class DunningTests(StripeEmulatorFixture emulator) : IClassFixture
         Assert.Equal([("renew", Renewal), ("retry_payment", Renewal.AddDays(1)), ("retry_payment", Renewal.AddDays(2))], steps);
     }
 
+    [Theory]
+    [InlineData("cancel", "canceled")]
+    [InlineData("unpaid", "unpaid")]
+    [InlineData("past_due", "past_due")]
+    public async Task After_the_last_failed_retry_the_accounts_choice_applies(string after, string status)
+    {
+        await emulator.OperatorPostAsync($"/_emulator/dunning?retry_days=2,4&after={after}", _ct);
+        var (stripe, clock, _, subscription) = await FailingRenewalAsync();
+
+        await stripe.AdvanceAsync(clock, Renewal.AddDays(10), _ct);
+
+        var ended = await stripe.V1.Subscriptions.GetAsync(subscription.Id, cancellationToken: _ct);
+        Assert.Equal(status, ended.Status);
+        var expected = after == "cancel" ? ("payment_failed", (DateTime?)Renewal.AddDays(4)) : ((string?)null, (DateTime?)null);
+        Assert.Equal(expected, (ended.CancellationDetails?.Reason, ended.EndedAt));
+        var open = await RenewalInvoiceAsync(stripe, subscription);
+        Assert.Equal(("open", 3L, (DateTime?)null), (open.Status, open.AttemptCount, open.NextPaymentAttempt));
+        var failures = (await StripeNetHarness.EventsAsync(stripe, _ct)).Where(e => e.Type == "invoice.payment_failed").Select(e => e.Created).ToList();
+        Assert.Equal([Renewal, Renewal.AddDays(2), Renewal.AddDays(4)], failures);
+    }
+
+    [Fact]
+    public async Task An_empty_schedule_retries_nothing_and_the_setting_is_read_back_and_cleared_by_a_reset()
+    {
+        using var operators = emulator.CreateHttpClient(authenticated: false);
+        static (string Days, string? After) Setting(string json)
+        {
+            var root = System.Text.Json.JsonDocument.Parse(json).RootElement;
+            return (string.Join(",", root.GetProperty("retry_days").EnumerateArray().Select(d => d.GetInt32())), root.GetProperty("after").GetString());
+        }
+        Assert.Equal(("3,5,7", "cancel"), Setting(await operators.GetStringAsync("/_emulator/dunning", _ct)));
+        Assert.Equal(("", "past_due"), Setting(await emulator.OperatorPostAsync("/_emulator/dunning?retry_days=&after=past_due", _ct)));
+        var (stripe, clock, _, subscription) = await FailingRenewalAsync();
+
+        await stripe.AdvanceAsync(clock, Renewal.AddDays(20), _ct);
+
+        var open = await RenewalInvoiceAsync(stripe, subscription);
+        Assert.Equal(("open", 1L, (DateTime?)null), (open.Status, open.AttemptCount, open.NextPaymentAttempt));
+        Assert.Equal("past_due", (await stripe.V1.Subscriptions.GetAsync(subscription.Id, cancellationToken: _ct)).Status);
+        await emulator.ResetAsync(_ct);
+        Assert.Equal(("3,5,7", "cancel"), Setting(await operators.GetStringAsync("/_emulator/dunning", _ct)));
+    }
+
     [Fact]
     public async Task By_default_the_last_failed_retry_cancels_the_subscription_for_failed_payment()
     {

@@ -100,7 +100,7 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
         Assert.Contains("Yapit Plus", home.Body);
         Assert.Contains("$9.00 / month", home.Body);
         Assert.Contains("Renews on 1 Apr 2027", home.Body);
-        Assert.Contains("visa •••• 4242", home.Body);
+        Assert.Contains("Visa •••• 4242", home.Body);
         Assert.Contains($"href=\"{invoice.HostedInvoiceUrl}\"", home.Body);
         Assert.Contains($"href=\"/p/session/{session.Id}/subscriptions/{world.Subscription.Id}/update\"", home.Body);
         Assert.Contains($"href=\"/p/session/{session.Id}/subscriptions/{world.Subscription.Id}/cancel\"", home.Body);
@@ -311,7 +311,7 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
         Assert.Equal(("active", "paid", 900L), (subscription.Status, subscription.LatestInvoice.Status, subscription.LatestInvoice.AmountPaid));
         Assert.Equal(["payment_method.attached", "customer.updated", "payment_intent.created", "payment_intent.succeeded", "invoice_payment.paid",
             "invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated"], (await EventsSinceAsync(world.Stripe, before)).Select(e => e.Type));
-        Assert.Contains("mastercard •••• 4444", (await GetAsync(world.Browser, session.Url)).Body);
+        Assert.Contains("Mastercard •••• 4444", (await GetAsync(world.Browser, session.Url)).Body);
     }
 
     [Fact]
@@ -379,7 +379,7 @@ public sealed partial class PortalFlowTests(StripeEmulatorFixture emulator) : IC
         var saved = await StripeNetHarness.PostFormAsync(world.Browser, cardStep, ("card", "pm_card_amex"));
         Assert.Equal($"/p/session/{cardFlow.Id}/payment_method", cardStep);
         Assert.Equal($"/p/session/{cardFlow.Id}", saved.Location);
-        Assert.Contains("amex •••• 8431", (await GetAsync(world.Browser, saved.Location!)).Body);
+        Assert.Contains("American Express •••• 8431", (await GetAsync(world.Browser, saved.Location!)).Body);
     }
 
     [Fact]
