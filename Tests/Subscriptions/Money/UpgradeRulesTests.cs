@@ -134,4 +134,52 @@ public sealed class UpgradeRulesTests(PostgresServerFixture postgres)
         Assert.Equal(Prorate(4000, Start.AddDays(10).AddHours(2)) - Prorate(2000, Start.AddDays(10).AddHours(2)), charged);
         Assert.Equal(HttpStatusCode.Conflict, otherPlan.Status);
     }
+
+    /// <summary>
+    /// Plus yearly to Max monthly ten days in: Stripe credits the unused year and bills a month of Max, a negative
+    /// total. The credit goes to the customer's balance (Stripe's customer credit balance), the upgrade needs no
+    /// payment, and the next months' renewals are paid from the balance, not the card (which now declines).
+    /// </summary>
+    [Fact]
+    public async Task An_upgrade_that_credits_more_than_it_costs_leaves_a_customer_balance_that_pays_the_next_renewals()
+    {
+        await using var stack = await BillingStackHarness.StartAsync(postgres);
+        var user = BillingStackHarness.NewUserId();
+        var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "yearly", ct: Ct);
+        clock = await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
+        var declining = await stack.Stripe.V1.PaymentMethods.AttachAsync("pm_card_chargeCustomerFail", new PaymentMethodAttachOptions { Customer = subscription.CustomerId }, cancellationToken: Ct);
+        await stack.Stripe.V1.Customers.UpdateAsync(subscription.CustomerId, new CustomerUpdateOptions
+        {
+            InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = declining.Id },
+        }, cancellationToken: Ct);
+
+        var (status, changed) = await stack.ChangeAsync(user, "max", "monthly", Ct);
+        await stack.SettleAsync(Ct);
+        var afterChange = await stack.SubscriptionAsync(user, Ct);
+        var changeInvoice = await stack.Stripe.V1.Invoices.GetAsync((await stack.StripeSubscriptionAsync(subscription.Id, Ct)).LatestInvoiceId, cancellationToken: Ct);
+        var credited = await stack.Stripe.V1.Customers.GetAsync(subscription.CustomerId, cancellationToken: Ct);
+
+        await stack.AdvanceAsync(clock, Start.AddDays(10).AddMonths(1).AddHours(2), Ct);
+        var renewed = await stack.StripeSubscriptionAsync(subscription.Id, Ct);
+        var renewal = await stack.Stripe.V1.Invoices.GetAsync(renewed.LatestInvoiceId, cancellationToken: Ct);
+        var afterRenewal = await stack.SubscriptionAsync(user, Ct);
+        var usage = await stack.MeterAsync(user, ct: Ct);
+        var left = await stack.Stripe.V1.Customers.GetAsync(subscription.CustomerId, cancellationToken: Ct);
+
+        // The year's unused 355 days (of 365) at 180.00, less a month of Max at 40.00.
+        var unused = (long)Math.Round(18000m * 355 / 365, MidpointRounding.AwayFromZero);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(changed.GetProperty("payment").ValueKind == System.Text.Json.JsonValueKind.Object
+            && changed.GetProperty("payment").GetProperty("waits_for_payment").GetBoolean(), changed.ToString());
+        Assert.Equal(("max", "active"), (afterChange.Text("tier"), afterChange.Text("status")));
+        Assert.Equal(("paid", 0L, 0L), (changeInvoice.Status, changeInvoice.AmountDue, changeInvoice.AmountPaid));
+        Assert.InRange(changeInvoice.Total, 4000 - unused - 2, 4000 - unused + 2);
+        Assert.Equal(changeInvoice.Total, changeInvoice.EndingBalance);
+        Assert.Equal(changeInvoice.Total, credited.Balance);
+        Assert.Equal(("paid", 0L, 4000L), (renewal.Status, renewal.AmountPaid, renewal.Total));
+        Assert.Equal((credited.Balance, credited.Balance + 4000), (renewal.StartingBalance, renewal.EndingBalance));
+        Assert.Equal(credited.Balance + 4000, left.Balance);
+        Assert.Equal(("active", "max", "active"), (renewed.Status, afterRenewal.Text("tier"), afterRenewal.Text("status")));
+        Assert.Equal((15_000_000L, 0L), (usage.Limit, usage.Used));
+    }
 }
