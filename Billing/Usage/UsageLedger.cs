@@ -376,7 +376,10 @@ public sealed class UsageLedger
         {
             session.Account.TestClockId = plan.TestClockId;
             var now = plan.ClockTime ?? session.Account.ClockTime ?? _time.GetUtcNow();
-            if (plan.Tier != "free" && await session.ReadInterludeAsync(cancellationToken).ConfigureAwait(false) is { } interlude)
+            // An interlude is kept only while the account is on the free tier after a paid period (the first paid
+            // plan after it restores or drops it), so an account that holds a paid period needs no look.
+            if (plan.Tier != "free" && !session.Account.HoldsPaidPeriod
+                && await session.ReadInterludeAsync(cancellationToken).ConfigureAwait(false) is { } interlude)
             {
                 if (session.Account.Restores(plan, now, interlude.Snapshot))
                 {
