@@ -109,7 +109,9 @@ internal sealed class UsageLedgerSession
         reader.GetFieldValue<DateTimeOffset>(10), Replayed: false);
 
     /// <summary>A write to run with the save, in order, with positional parameters.</summary>
-    public void Add(string sql, params object?[] values)
+    public void Add(string sql, params object?[] values) => _writes.Add(Command(sql, values));
+
+    private static NpgsqlBatchCommand Command(string sql, object?[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in values)
@@ -120,7 +122,7 @@ internal sealed class UsageLedgerSession
                 _ => new NpgsqlParameter { Value = value ?? DBNull.Value },
             });
         }
-        _writes.Add(command);
+        return command;
     }
 
     public async Task<long> ReservedAsync(string meter, CancellationToken cancellationToken)
@@ -214,10 +216,7 @@ internal sealed class UsageLedgerSession
     /// <summary>Runs a write now, inside the transaction (for what must happen before the save's own writes).</summary>
     public async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] values)
     {
-        Add(sql, values);
-        var command = _writes[^1];
-        _writes.RemoveAt(_writes.Count - 1);
-        await using var batch = new NpgsqlBatch(_connection, _transaction) { BatchCommands = { command } };
+        await using var batch = new NpgsqlBatch(_connection, _transaction) { BatchCommands = { Command(sql, values) } };
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

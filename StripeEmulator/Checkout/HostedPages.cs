@@ -184,11 +184,9 @@ public static class HostedPages
         // Authenticated is not paid for every card: some are declined by the issuer after 3D Secure (https://docs.stripe.com/testing#regulatory-cards).
         var outcome = succeed && card.Behavior != CardBehavior.DeclinesAfterAuthentication ? PaymentOutcome.Succeeded : PaymentOutcome.Declined;
         PaymentIntents.Settle(intent, outcome, card, paymentMethod);
-        if (succeed && card.Behavior == CardBehavior.AuthenticationUnlessSetUp)
+        if (succeed)
         {
-            // Authenticated once, the card is set up: later payments need no authentication.
-            storedMethod[PaymentMethodResource.SetUpField] = true;
-            tx.Update(storedMethod);
+            TestCards.Authenticated(tx, storedMethod);
         }
         if (!succeed)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Yapit.StripeEmulator.Invoices;
+using Yapit.StripeEmulator.Store;
 using Yapit.StripeEmulator.Wire;
 
 namespace Yapit.StripeEmulator.PaymentMethods;
@@ -108,6 +109,16 @@ public static class TestCards
     /// <summary>The behaviour of a stored payment method (kept in its metadata-free internal field).</summary>
     public static TestCard Of(JsonObject paymentMethod) =>
         Find(paymentMethod[PaymentMethodResource.TokenField]?.GetValue<string>() ?? "pm_card_visa") ?? All[0];
+
+    /// <summary>The customer authenticated the card (a payment's or a setup's 3D Secure step): a card that needs it only until then is set up.</summary>
+    public static void Authenticated(StoreTransaction tx, JsonObject paymentMethod)
+    {
+        if (Of(paymentMethod).Behavior == CardBehavior.AuthenticationUnlessSetUp)
+        {
+            paymentMethod[PaymentMethodResource.SetUpField] = true;
+            tx.Update(paymentMethod);
+        }
+    }
 
     /// <summary>What charging the payment method does now: succeed, decline, or wait for 3D Secure.</summary>
     public static PaymentOutcome Outcome(JsonObject paymentMethod) => Of(paymentMethod).Behavior switch

@@ -274,13 +274,7 @@ internal static class SetupIntentResource
         {
             intent["status"] = "succeeded";
             intent["last_setup_error"] = null;
-            var method = tx.Get(PaymentMethodResource.Type, paymentMethodId);
-            if (TestCards.Of(method).Behavior == CardBehavior.AuthenticationUnlessSetUp)
-            {
-                // Authenticated once, the card is set up: later payments need no authentication.
-                method[PaymentMethodResource.SetUpField] = true;
-                tx.Update(method);
-            }
+            TestCards.Authenticated(tx, tx.Get(PaymentMethodResource.Type, paymentMethodId));
             if (intent["customer"]?.GetValue<string>() is { } customerId)
             {
                 PaymentMethodResource.Attach(tx, paymentMethodId, customerId, "payment_method");

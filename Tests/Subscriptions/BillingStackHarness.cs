@@ -68,6 +68,9 @@ public sealed class BillingStackHarness : IAsyncDisposable
     /// <summary>A client of the gateway with Yapit's service key (usage records and checks).</summary>
     public HttpClient Service() => Client(ServiceKey);
 
+    /// <summary>A client of the gateway's admin API with <paramref name="adminKey"/> (the stack's <c>Admin:ApiKey</c>).</summary>
+    public HttpClient Admin(string adminKey) => Client(adminKey);
+
     private HttpClient Client(string bearer)
     {
         var client = Pipeline.Gateway.CreateRealClient();

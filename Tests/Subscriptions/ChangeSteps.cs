@@ -28,6 +28,16 @@ public static class ChangeSteps
         return (clock, subscription);
     }
 
+    /// <summary>Makes <paramref name="card"/> (a test token) the customer's default card, as a customer changing cards would.</summary>
+    public static async Task UseCardAsync(this BillingStackHarness stack, string customerId, string card, CancellationToken ct = default)
+    {
+        var attached = await stack.Stripe.V1.PaymentMethods.AttachAsync(card, new PaymentMethodAttachOptions { Customer = customerId }, cancellationToken: ct);
+        await stack.Stripe.V1.Customers.UpdateAsync(customerId, new CustomerUpdateOptions
+        {
+            InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = attached.Id },
+        }, cancellationToken: ct);
+    }
+
     public static async Task<string> PriceIdAsync(this BillingStackHarness stack, string tier, string interval, CancellationToken ct = default) =>
         (await stack.Stripe.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = [$"yapit_{tier}_{interval}_v2"] }, cancellationToken: ct)).Single().Id;
 

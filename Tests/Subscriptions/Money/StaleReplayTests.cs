@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Yapit.Tests.Emulator.StripeNet;
@@ -34,8 +33,7 @@ public sealed class StaleReplayTests(PostgresServerFixture postgres)
         // The operator replays Basic's checkout.session.completed (Stripe's own retries do the same for three days).
         var basicCompleted = (await StripeNetHarness.EventsAsync(stack.Stripe, Ct))
             .Single(e => e.Type == "checkout.session.completed" && (e.Data.Object as Stripe.Checkout.Session)?.Id == basic);
-        using var admin = stack.Pipeline.Gateway.CreateRealClient();
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var admin = stack.Admin(AdminKey);
         using var replay = await admin.PostAsync($"/v1/admin/events/{basicCompleted.Id}/replay", null, Ct);
         await stack.SettleAsync(Ct);
         var after = await stack.SubscriptionAsync(user, Ct);
@@ -78,8 +76,7 @@ public sealed class StaleReplayTests(PostgresServerFixture postgres)
         // Plus is read again (any of its events, a replay, reconciliation): the ledger goes back to it.
         var completed = (await StripeNetHarness.EventsAsync(stack.Stripe, Ct))
             .Single(e => e.Type == "checkout.session.completed" && (e.Data.Object as Stripe.Checkout.Session)?.Id == plus);
-        using var admin = stack.Pipeline.Gateway.CreateRealClient();
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var admin = stack.Admin(AdminKey);
         using var replay = await admin.PostAsync($"/v1/admin/events/{completed.Id}/replay", null, Ct);
         await stack.SettleAsync(Ct);
         var restored = await stack.MeterAsync(user, ct: Ct);

@@ -33,11 +33,7 @@ public sealed class UpgradeRulesTests(PostgresServerFixture postgres)
         var user = BillingStackHarness.NewUserId();
         var (clock, subscription) = await stack.SubscribeAsync(user, Start, "basic", "monthly", ct: Ct);
         await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
-        var declining = await stack.Stripe.V1.PaymentMethods.AttachAsync(card, new PaymentMethodAttachOptions { Customer = subscription.CustomerId }, cancellationToken: Ct);
-        await stack.Stripe.V1.Customers.UpdateAsync(subscription.CustomerId, new CustomerUpdateOptions
-        {
-            InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = declining.Id },
-        }, cancellationToken: Ct);
+        await stack.UseCardAsync(subscription.CustomerId, card, Ct);
 
         var (status, changed) = await stack.ChangeAsync(user, "max", "monthly", Ct);
         await stack.SettleAsync(Ct);
@@ -147,11 +143,7 @@ public sealed class UpgradeRulesTests(PostgresServerFixture postgres)
         var user = BillingStackHarness.NewUserId();
         var (clock, subscription) = await stack.SubscribeAsync(user, Start, "plus", "yearly", ct: Ct);
         clock = await stack.AdvanceAsync(clock, Start.AddDays(10), Ct);
-        var declining = await stack.Stripe.V1.PaymentMethods.AttachAsync("pm_card_chargeCustomerFail", new PaymentMethodAttachOptions { Customer = subscription.CustomerId }, cancellationToken: Ct);
-        await stack.Stripe.V1.Customers.UpdateAsync(subscription.CustomerId, new CustomerUpdateOptions
-        {
-            InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = declining.Id },
-        }, cancellationToken: Ct);
+        await stack.UseCardAsync(subscription.CustomerId, "pm_card_chargeCustomerFail", Ct);
 
         var (status, changed) = await stack.ChangeAsync(user, "max", "monthly", Ct);
         await stack.SettleAsync(Ct);

@@ -43,8 +43,7 @@ public sealed class UsageInputTests(PostgresServerFixture postgres)
         var user = BillingStackHarness.NewUserId();
         var service = stack.Service();
         var me = stack.User(user);
-        using var admin = stack.Pipeline.Gateway.CreateRealClient();
-        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        var admin = stack.Admin(AdminKey);
 
         var check = await service.PostJsonAsync("/v1/usage/check", $$"""{"user_id":"{{user}}","meter":"tokens","amount":"5"}""", Ct);
         var checkHuge = await service.PostJsonAsync("/v1/usage/check", $$"""{"user_id":"{{user}}","meter":"tokens","amount":18446744073709551616}""", Ct);
