@@ -228,7 +228,7 @@ internal static class PaymentIntents
     }
 
     /// <summary>Writes an attempt's result into the intent (status, received amount, error, next action).</summary>
-    public static void Settle(JsonObject intent, PaymentOutcome outcome, TestCard? card, string paymentMethodId)
+    public static void Settle(JsonObject intent, PaymentOutcome outcome, TestCard card, string paymentMethodId)
     {
         intent["payment_method"] = paymentMethodId;
         switch (outcome)
@@ -247,7 +247,7 @@ internal static class PaymentIntents
             default:
                 intent["status"] = "requires_payment_method";
                 intent["latest_charge"] = IdGenerator.New("ch");
-                intent["last_payment_error"] = (card ?? TestCards.All[0] with { Behavior = CardBehavior.Declines }).LastError();
+                intent["last_payment_error"] = card.LastError();
                 break;
         }
     }

@@ -71,9 +71,6 @@ public static class StripeErrors
             "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.")
         { IsValidation = true };
 
-    public static StripeErrorException CardDeclined(string declineCode, string? param = null) =>
-        new(402, "card_error", "card_declined", DeclineMessage(declineCode), param) { DeclineCode = declineCode };
-
     public static string DeclineMessage(string declineCode) => declineCode switch
     {
         "insufficient_funds" => "Your card has insufficient funds.",
